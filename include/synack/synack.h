@@ -1,0 +1,210 @@
+/**
+ * @file synack.h
+ * The synack stack object: a user-space TCP/IPv4 stack whose core is sans-I/O.
+ *
+ * The starting point is synack_stack_new(). Packets (bare IPv4, as on a TUN device with
+ * IFF_NO_PI) go in through synack_input(); synack_poll() runs timers, sends pending data and
+ * hands every packet the stack wants to send to a callback; synack_poll_at() says when the
+ * stack next needs synack_poll(). Time is always an argument (microseconds, any epoch, never
+ * going backwards); the stack never reads a clock or draws entropy itself: the 128-bit secret
+ * in the config is the only source of unpredictability (ISNs, ephemeral ports).
+ *
+ * Call order for an event loop:
+ *   synack_input(st, now, pkt, len)   for each packet received
+ *   synack_poll(st, now, emit, ctx)   after input, after socket calls, and at synack_poll_at()
+ */
+#ifndef SYNACK_SYNACK_H
+#define SYNACK_SYNACK_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Time in microseconds. */
+typedef int64_t synack_time_us;
+/** "No deadline": returned by synack_poll_at() when nothing is pending. */
+#define SYNACK_TIME_NEVER INT64_MAX
+
+struct synack_stack;
+
+/** TCP states, in RFC 9293 order (see src/core/tcp_state.h for the ordering trick). */
+enum synack_tcp_state {
+    SYNACK_CLOSED = 0,
+    SYNACK_LISTEN,
+    SYNACK_SYN_SENT,
+    SYNACK_SYN_RCVD,
+    SYNACK_ESTABLISHED,
+    SYNACK_CLOSE_WAIT,
+    SYNACK_FIN_WAIT_1,
+    SYNACK_CLOSING,
+    SYNACK_LAST_ACK,
+    SYNACK_FIN_WAIT_2,
+    SYNACK_TIME_WAIT,
+    SYNACK_NSTATES
+};
+/** "ESTABLISHED", "SYN_SENT", ... */
+const char *synack_state_name(int state);
+
+/** Segment flags as on the wire. */
+enum {
+    SYNACK_FIN = 0x01, SYNACK_SYN = 0x02, SYNACK_RST = 0x04,
+    SYNACK_PSH = 0x08, SYNACK_ACK = 0x10, SYNACK_URG = 0x20,
+    SYNACK_ECE = 0x40, SYNACK_CWR = 0x80
+};
+
+/** What a traced segment carried. Addresses and ports in host byte order. */
+struct synack_seg_info {
+    uint32_t saddr, daddr;
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t window;      /**< raw window field */
+    uint32_t len;         /**< payload bytes */
+    /* options present (0 = absent) */
+    uint16_t mss;
+    uint8_t has_mss, has_ws, ws, sack_ok, has_ts;
+    uint32_t tsval, tsecr;
+};
+
+/** Direction of a traced segment. */
+enum synack_dir { SYNACK_DIR_IN = 0, SYNACK_DIR_OUT = 1 };
+
+/**
+ * Observability hooks. All optional; called synchronously from inside synack_input(),
+ * synack_poll() and the socket calls.
+ */
+struct synack_hooks {
+    void *ctx;
+    /** Every TCP state transition: conn is the socket handle (or -1 for a connection not yet
+     *  visible to the user), event a short text such as "rcv SYN" or "user close". */
+    void (*on_state)(void *ctx, synack_time_us now, int conn, int old_state, int new_state,
+                     const char *event);
+    /** Every TCP segment sent or received (received: after checksum validation). */
+    void (*on_segment)(void *ctx, synack_time_us now, enum synack_dir dir,
+                       const struct synack_seg_info *seg);
+};
+
+/** Stack configuration. Fill with synack_config_default() and change what you need. */
+struct synack_config {
+    uint32_t addr;                 /**< this stack's IPv4 address, host byte order */
+    uint8_t secret[16];            /**< 128-bit secret (ISN, ports): from the OS's entropy */
+    unsigned max_sockets;          /**< TCP+UDP sockets and connections (default 1024) */
+    unsigned rcvbuf_bytes;         /**< per-connection receive buffer (default 256 KiB) */
+    unsigned sndbuf_bytes;         /**< per-connection send buffer (default 256 KiB) */
+    unsigned mtu;                  /**< link MTU (default 1500); MSS = mtu - 40 */
+    unsigned tx_queue_frames;      /**< packets queued between synack_poll calls (default 512) */
+    unsigned syn_backlog;          /**< half-open connections per listener (default 256) */
+    synack_time_us msl_us;         /**< maximum segment lifetime (default 30 s); TIME_WAIT = 2*MSL */
+    synack_time_us rto_initial_us; /**< initial RTO (default 1 s, RFC 6298 2.1) */
+    synack_time_us rto_min_us;     /**< minimum RTO (default 200 ms) */
+    synack_time_us rto_max_us;     /**< maximum RTO (default 60 s) */
+    unsigned syn_retries;          /**< SYN retransmissions before ETIMEDOUT (default 6) */
+    unsigned synack_retries;       /**< SYN-ACK retransmissions before reclaiming (default 5) */
+    unsigned data_retries;         /**< data retransmissions before ETIMEDOUT (default 15) */
+    synack_time_us fin_wait2_timeout_us; /**< orphaned FIN_WAIT_2 lifetime (default 60 s) */
+    unsigned icmp_ratelimit_per_s; /**< ICMP errors sent per second (default 100, 0 = none) */
+    int window_scaling;            /**< offer RFC 7323 window scaling (default 1) */
+    int timestamps;                /**< offer RFC 7323 timestamps (default 1) */
+    struct synack_hooks hooks;
+};
+
+void synack_config_default(struct synack_config *cfg);
+
+/** Allocates every pool the stack will use. Returns 0 or a negative SYNACK_E* code. */
+int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out);
+void synack_stack_free(struct synack_stack *st);
+
+/** Feeds one received IPv4 packet. Never fails: bad input is dropped and counted. */
+void synack_input(struct synack_stack *st, synack_time_us now, const uint8_t *pkt, size_t len);
+
+/** Receives each packet to send; the buffer is valid only during the call. */
+typedef void (*synack_emit_fn)(void *ctx, const uint8_t *pkt, size_t len);
+/** Runs due timers, sends what connections have pending, and emits queued packets. */
+void synack_poll(struct synack_stack *st, synack_time_us now, synack_emit_fn emit, void *ctx);
+/** The time at which synack_poll() must next be called (SYNACK_TIME_NEVER if none);
+ *  a value <= now means "now". */
+synack_time_us synack_poll_at(struct synack_stack *st);
+
+/** Counters: one per event and per drop reason. */
+#define SYNACK_COUNTERS(X) \
+    X(ip_in, "IPv4 packets received") \
+    X(ip_out, "IPv4 packets sent") \
+    X(ip_drop_short, "dropped: shorter than an IPv4 header") \
+    X(ip_drop_version, "dropped: not IPv4 or bad IHL") \
+    X(ip_drop_len, "dropped: total length inconsistent with the packet") \
+    X(ip_drop_checksum, "dropped: bad IPv4 header checksum") \
+    X(ip_drop_fragment, "dropped: fragment (no reassembly)") \
+    X(ip_drop_not_ours, "dropped: destination is not this stack") \
+    X(ip_drop_proto, "dropped: unknown protocol") \
+    X(tx_drop_queue_full, "dropped on output: transmit queue full") \
+    X(icmp_in, "ICMP messages received") \
+    X(icmp_drop_malformed, "dropped: malformed or bad-checksum ICMP") \
+    X(icmp_echo_replies, "ICMP echo replies sent") \
+    X(icmp_unreach_sent, "ICMP port-unreachable sent") \
+    X(icmp_unreach_ratelimited, "ICMP errors suppressed by the rate limit") \
+    X(icmp_unreach_in, "ICMP destination-unreachable received") \
+    X(udp_in, "UDP datagrams received") \
+    X(udp_drop_malformed, "dropped: malformed or bad-checksum UDP") \
+    X(udp_drop_no_port, "dropped: UDP to a closed port") \
+    X(udp_drop_rcvbuf, "dropped: UDP socket queue full") \
+    X(tcp_in, "TCP segments received") \
+    X(tcp_out, "TCP segments sent") \
+    X(tcp_drop_malformed, "dropped: malformed TCP header or options") \
+    X(tcp_drop_checksum, "dropped: bad TCP checksum") \
+    X(tcp_drop_no_conn, "dropped: no connection (RST sent unless the segment was a RST)") \
+    X(tcp_drop_bad_flags, "dropped: invalid flag combination") \
+    X(tcp_drop_out_of_window, "dropped: unacceptable sequence number") \
+    X(tcp_drop_bad_ack, "dropped: unacceptable acknowledgment") \
+    X(tcp_drop_listen_overflow, "dropped: SYN to a listener whose queues are full") \
+    X(tcp_drop_no_memory, "dropped: no free connection") \
+    X(tcp_drop_rcvbuf, "bytes beyond the receive window trimmed") \
+    X(tcp_drop_paws, "dropped: PAWS (old timestamp)") \
+    X(tcp_rst_sent, "RST segments sent") \
+    X(tcp_rst_in, "RST segments received") \
+    X(tcp_rst_ignored, "RST ignored (out of window)") \
+    X(tcp_syn_in, "SYNs received on a listener") \
+    X(tcp_synack_sent, "SYN-ACKs sent (first transmissions)") \
+    X(tcp_synack_rexmit, "SYN-ACKs retransmitted") \
+    X(tcp_half_open_expired, "half-open connections reclaimed after retries") \
+    X(tcp_accepted, "connections completed on a listener") \
+    X(tcp_connected, "active opens that reached ESTABLISHED") \
+    X(tcp_rexmit, "segments retransmitted") \
+    X(tcp_rexmit_timeouts, "retransmission timeouts") \
+    X(tcp_fast_rexmit, "fast retransmits (three duplicate ACKs)") \
+    X(tcp_zero_window_probes, "zero-window probes sent") \
+    X(tcp_dup_segments, "segments (or parts) received twice") \
+    X(tcp_ooo_segments, "out-of-order segments held for reassembly") \
+    X(tcp_ooo_drop, "out-of-order segments not held (reassembly full)") \
+    X(tcp_conn_timeouts, "connections aborted by a retransmission timeout") \
+    X(tcp_timewait_reacks, "TIME_WAIT re-ACKs of a retransmitted FIN") \
+    X(tcp_finwait2_timeouts, "orphaned FIN_WAIT_2 connections closed by timeout")
+
+enum synack_counter {
+#define SYNACK_X_ENUM(name, doc) SYNACK_C_##name,
+    SYNACK_COUNTERS(SYNACK_X_ENUM)
+#undef SYNACK_X_ENUM
+    SYNACK_NCOUNTERS
+};
+uint64_t synack_counter_get(const struct synack_stack *st, enum synack_counter c);
+const char *synack_counter_name(enum synack_counter c);
+const char *synack_counter_doc(enum synack_counter c);
+
+/** Bytes and objects in use in the stack's pools (for leak checks and flood tests). */
+struct synack_mem_stats {
+    unsigned sockets_in_use;       /**< socket/connection slots in use */
+    unsigned sockets_max;
+    size_t bytes_reserved;         /**< everything allocated at synack_stack_new() */
+};
+void synack_mem_stats(const struct synack_stack *st, struct synack_mem_stats *out);
+
+/** Formats a host-order IPv4 address into buf (at least 16 bytes); returns buf. */
+char *synack_ip_str(uint32_t addr, char *buf);
+/** Parses dotted-quad text; returns 0 or -1. */
+int synack_ip_parse(const char *s, uint32_t *addr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

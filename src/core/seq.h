@@ -1,0 +1,15 @@
+/* Sequence-number arithmetic modulo 2^32 (RFC 9293 §3.4). Sequence numbers are compared only
+ * through these helpers, never with < on raw values. */
+#ifndef SYNACK_CORE_SEQ_H
+#define SYNACK_CORE_SEQ_H
+#include <stdint.h>
+static inline int32_t seq_diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
+static inline int seq_lt(uint32_t a, uint32_t b) { return seq_diff(a, b) < 0; }
+static inline int seq_leq(uint32_t a, uint32_t b) { return seq_diff(a, b) <= 0; }
+static inline int seq_gt(uint32_t a, uint32_t b) { return seq_diff(a, b) > 0; }
+static inline int seq_geq(uint32_t a, uint32_t b) { return seq_diff(a, b) >= 0; }
+/* lo <= x < hi, modulo 2^32 */
+static inline int seq_in(uint32_t x, uint32_t lo, uint32_t hi) { return x - lo < hi - lo; }
+static inline uint32_t seq_max(uint32_t a, uint32_t b) { return seq_gt(a, b) ? a : b; }
+static inline uint32_t seq_min(uint32_t a, uint32_t b) { return seq_lt(a, b) ? a : b; }
+#endif
