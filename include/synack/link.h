@@ -54,5 +54,8 @@ struct synack_pcap;
 struct synack_pcap *synack_pcap_open(const char *path);
 /** Records one IPv4 packet stamped with now (microseconds). */
 void synack_pcap_write(struct synack_pcap *p, synack_time_us now, const uint8_t *pkt, size_t len);
+/** synack_pcap_write with a void * first argument, to pass to synack_memlink_set_tap(l,
+ *  synack_pcap_tap, p). */
+void synack_pcap_tap(void *p, synack_time_us now, const uint8_t *pkt, size_t len);
 void synack_pcap_close(struct synack_pcap *p);
 #endif
