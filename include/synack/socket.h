@@ -49,7 +49,7 @@ enum {
 int synack_socket(struct synack_stack *st, int type);
 int synack_bind(struct synack_stack *st, int s, uint32_t addr, uint16_t port);
 int synack_listen(struct synack_stack *st, int s, int backlog);
-/** Returns a new handle; peer address and port in *addr/*port when not NULL. */
+/** Returns a new handle; peer address and port stored through addr and port when not NULL. */
 int synack_accept(struct synack_stack *st, int s, uint32_t *addr, uint16_t *port);
 /** Starts an active open; returns -1/EINPROGRESS (completion: SYNACK_EV_OUT, then SO_ERROR). */
 int synack_connect(struct synack_stack *st, int s, uint32_t addr, uint16_t port);

@@ -90,9 +90,12 @@ struct synack_hooks {
 struct synack_config {
     uint32_t addr;                 /**< this stack's IPv4 address, host byte order */
     uint8_t secret[16];            /**< 128-bit secret (ISN, ports): from the OS's entropy */
-    unsigned max_sockets;          /**< TCP+UDP sockets and connections (default 1024) */
-    unsigned rcvbuf_bytes;         /**< per-connection receive buffer (default 256 KiB) */
-    unsigned sndbuf_bytes;         /**< per-connection send buffer (default 256 KiB) */
+    unsigned max_sockets;          /**< TCP+UDP sockets, listeners and connections, including
+                                        half-open and TIME_WAIT ones (default 1024) */
+    unsigned max_buffers;          /**< buffer pairs: connections past the handshake and UDP
+                                        sockets at once (default 256; 0 = max_sockets) */
+    unsigned rcvbuf_bytes;         /**< per-connection receive buffer (default 64 KiB) */
+    unsigned sndbuf_bytes;         /**< per-connection send buffer (default 64 KiB) */
     unsigned mtu;                  /**< link MTU (default 1500); MSS = mtu - 40 */
     unsigned tx_queue_frames;      /**< packets queued between synack_poll calls (default 512) */
     unsigned syn_backlog;          /**< half-open connections per listener (default 256) */
@@ -100,11 +103,13 @@ struct synack_config {
     synack_time_us rto_initial_us; /**< initial RTO (default 1 s, RFC 6298 2.1) */
     synack_time_us rto_min_us;     /**< minimum RTO (default 200 ms) */
     synack_time_us rto_max_us;     /**< maximum RTO (default 60 s) */
+    synack_time_us delack_us;      /**< delayed-ACK timeout (default 40 ms, RFC 1122 4.2.3.2) */
     unsigned syn_retries;          /**< SYN retransmissions before ETIMEDOUT (default 6) */
     unsigned synack_retries;       /**< SYN-ACK retransmissions before reclaiming (default 5) */
     unsigned data_retries;         /**< data retransmissions before ETIMEDOUT (default 15) */
     synack_time_us fin_wait2_timeout_us; /**< orphaned FIN_WAIT_2 lifetime (default 60 s) */
     unsigned icmp_ratelimit_per_s; /**< ICMP errors sent per second (default 100, 0 = none) */
+    unsigned challenge_ack_limit;  /**< RFC 5961 challenge ACKs per connection per second (10) */
     int window_scaling;            /**< offer RFC 7323 window scaling (default 1) */
     int timestamps;                /**< offer RFC 7323 timestamps (default 1) */
     struct synack_hooks hooks;
@@ -123,6 +128,9 @@ void synack_input(struct synack_stack *st, synack_time_us now, const uint8_t *pk
 typedef void (*synack_emit_fn)(void *ctx, const uint8_t *pkt, size_t len);
 /** Runs due timers, sends what connections have pending, and emits queued packets. */
 void synack_poll(struct synack_stack *st, synack_time_us now, synack_emit_fn emit, void *ctx);
+/** Advances the stack's notion of now without polling: socket calls (connect, send...) use
+ *  the time of the last synack_input()/synack_poll()/synack_set_now(). */
+void synack_set_now(struct synack_stack *st, synack_time_us now);
 /** The time at which synack_poll() must next be called (SYNACK_TIME_NEVER if none);
  *  a value <= now means "now". */
 synack_time_us synack_poll_at(struct synack_stack *st);
@@ -163,7 +171,10 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_drop_paws, "dropped: PAWS (old timestamp)") \
     X(tcp_rst_sent, "RST segments sent") \
     X(tcp_rst_in, "RST segments received") \
-    X(tcp_rst_ignored, "RST ignored (out of window)") \
+    X(tcp_rst_ignored, "RST ignored (out of window, or in TIME_WAIT per RFC 1337)") \
+    X(tcp_challenge_acks, "RFC 5961 challenge ACKs sent") \
+    X(tcp_challenge_acks_limited, "RFC 5961 challenge ACKs suppressed by the rate limit") \
+    X(tcp_timewait_recycled, "TIME_WAIT connections replaced by a new SYN (RFC 6191)") \
     X(tcp_syn_in, "SYNs received on a listener") \
     X(tcp_synack_sent, "SYN-ACKs sent (first transmissions)") \
     X(tcp_synack_rexmit, "SYN-ACKs retransmitted") \
@@ -195,6 +206,10 @@ const char *synack_counter_doc(enum synack_counter c);
 struct synack_mem_stats {
     unsigned sockets_in_use;       /**< socket/connection slots in use */
     unsigned sockets_max;
+    unsigned buffers_in_use;       /**< buffer pairs in use */
+    unsigned buffers_max;
+    unsigned timers_armed;         /**< connections with a timer armed */
+    unsigned tx_queued;            /**< packets waiting for synack_poll() */
     size_t bytes_reserved;         /**< everything allocated at synack_stack_new() */
 };
 void synack_mem_stats(const struct synack_stack *st, struct synack_mem_stats *out);

@@ -1,0 +1,242 @@
+/* Internal definitions shared by the core's files: the stack object, the socket slot (which is
+ * also the TCB), buffers, timers and the functions the files call in each other.
+ *
+ * Memory: everything is allocated once in synack_stack_new() from the config: socket slots
+ * (cheap: a TCB without buffers), buffer pairs (receive + send rings; a connection takes one when
+ * it becomes synchronized, never for a half-open SYN_RCVD), the transmit queue, the connection
+ * hash table and the timer heap. Nothing is allocated per packet.
+ *
+ * Call order: synack_input() -> ip4 demux (stack.c) -> tcp_input() (tcp_input.c) which queues
+ * immediate replies (ACK, RST, SYN-ACK) and marks connections that have data to send; then
+ * synack_poll() runs due timers (tcp_timer.c), calls tcp_output() for marked connections
+ * (tcp_output.c) and hands the transmit queue to the caller. */
+#ifndef SYNACK_CORE_STACK_H
+#define SYNACK_CORE_STACK_H
+#include <stddef.h>
+#include <stdint.h>
+#include "synack/synack.h"
+#include "err.h"
+#include "seq.h"
+#include "wire.h"
+
+/* SQLite-style defensive macros: ALWAYS(x)/NEVER(x) mark conditions believed impossible. */
+#define ALWAYS(x) (x)
+#define NEVER(x) (x)
+
+enum sock_kind { SK_FREE = 0, SK_TCP, SK_UDP };
+
+/* Per-connection timers (OpenBSD tcp_timer.h style: one deadline per slot, NEVER = disarmed). */
+enum tcp_timer {
+    TT_REXMT = 0,   /* retransmission of SYN, SYN-ACK, data, FIN (RFC 6298) */
+    TT_PERSIST,     /* zero-window probe (RFC 9293 §3.8.6.1) */
+    TT_DELACK,      /* delayed ACK (RFC 9293 §3.8.6.3, RFC 1122 4.2.3.2) */
+    TT_2MSL,        /* TIME_WAIT, and the orphaned FIN_WAIT_2 timeout */
+    TT_NTIMERS
+};
+
+/* Out-of-order ranges held in the receive ring, as offsets from RCV.NXT (smoltcp Assembler). */
+#define REASS_MAX 8
+struct reass { uint32_t start[REASS_MAX], end[REASS_MAX]; uint8_t n; };
+
+/* A byte ring. */
+struct ring { uint8_t *data; uint32_t cap, head, len; };
+
+struct bufpair {
+    struct ring rcv, snd;
+    struct reass reass;
+    int next_free;
+};
+
+struct tcb {
+    uint8_t kind;           /* enum sock_kind */
+    uint8_t state;          /* enum synack_tcp_state */
+    uint8_t user_open;      /* the user holds a handle to it */
+    uint8_t bound;          /* local port assigned */
+    uint8_t passive;        /* created by a listener (SYN_RCVD returns to LISTEN on RST) */
+    uint8_t in_dirty;       /* on the stack's output list */
+    uint8_t ws_ok, ts_ok, sack_ok;
+    uint8_t snd_wscale, rcv_wscale;
+    uint8_t fin_queued;     /* the user closed the write side: FIN at fin_seq */
+    uint8_t fin_rcvd;       /* FIN received and consumed (RCV.NXT is past it) */
+    uint8_t fin_ooo;        /* FIN received out of order at rcv_fin_seq */
+    uint8_t shut_rd;
+    uint8_t nodelay, reuseaddr, linger0;
+    uint8_t dupacks, in_recovery, rexmt_count, rtt_timing, ack_pending, quickack;
+    uint8_t syn_opts_sent;  /* ws/ts/sack offered in our SYN */
+    uint8_t persist_shift;
+    int err;                /* pending SO_ERROR (negative code) */
+    int hard_err;           /* the error that closed the connection (for recv/send) */
+    int idx;                /* own index */
+    int hnext;              /* connection hash chain */
+    int parent;             /* listener, for a child not yet accepted */
+    int qnext;              /* accept-queue / listener-list / dirty-list link */
+    int dnext;
+    int heap_pos;           /* position in the timer heap, -1 when absent */
+    int buf;                /* buffer pair, -1 when none */
+
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+
+    /* listener */
+    uint16_t backlog, n_accept, n_half, syn_backlog;
+    int acc_head, acc_tail;
+
+    /* RFC 9293 §3.3.1 send sequence variables */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
+    uint32_t fin_seq;
+    uint16_t snd_mss, rcv_mss, user_mss;
+    /* receive sequence variables */
+    uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
+    uint32_t last_ack_sent;
+
+    /* congestion control (RFC 5681, NewReno RFC 6582) */
+    uint32_t cwnd, ssthresh, recover;
+
+    /* RTO (RFC 6298) */
+    synack_time_us srtt, rttvar, rto, rtt_start;
+    uint32_t rtt_seq;
+
+    /* timestamps (RFC 7323) */
+    uint32_t ts_recent, ts_offset;
+    synack_time_us ts_recent_age;
+
+    /* RFC 5961 §7 challenge ACK rate limit (per connection: no global counter to leak) */
+    synack_time_us chack_window_start;
+    uint32_t chack_count;
+
+    synack_time_us timer[TT_NTIMERS];
+    synack_time_us deadline;
+};
+
+/* UDP datagrams are stored in the receive ring as records: len(2) addr(4) port(2) data. */
+#define UDP_REC_HDR 8
+
+struct synack_stack {
+    struct synack_config cfg;
+    uint64_t counters[SYNACK_NCOUNTERS];
+    uint8_t hash_key[16];
+
+    struct tcb *tcbs;
+    unsigned ntcbs, tcbs_in_use;
+    int free_tcb;           /* free list via qnext */
+
+    struct bufpair *bufs;
+    uint8_t *buf_mem;
+    unsigned nbufs, bufs_in_use;
+    int free_buf;
+
+    int *hash;              /* connection hash buckets */
+    uint32_t hash_mask;
+    int listeners;          /* listening sockets, linked through qnext */
+    int udp_socks;          /* UDP sockets, linked through qnext */
+
+    int *heap;              /* timer heap of tcb indices ordered by deadline */
+    unsigned heap_len;
+
+    int dirty_head;         /* connections with output pending */
+
+    uint8_t *txq;           /* transmit queue: frames of mtu bytes */
+    uint16_t *txq_len;
+    unsigned txq_cap, txq_head, txq_count;
+
+    uint16_t ip_id;
+    uint32_t port_counter;
+    synack_time_us now;
+
+    /* ICMP error rate limit: token bucket (Linux icmp_ratelimit) */
+    synack_time_us icmp_last;
+    uint32_t icmp_tokens;   /* in thousandths of a token */
+
+    uint8_t *scratch;       /* one MTU of scratch space for building segments */
+    size_t bytes_reserved;
+};
+
+#define CNT(st, name) ((st)->counters[SYNACK_C_##name]++)
+#define CNT_ADD(st, name, n) ((st)->counters[SYNACK_C_##name] += (n))
+
+/* stack.c */
+uint8_t *synack__tx_alloc(struct synack_stack *st);      /* NULL when the queue is full */
+void synack__tx_commit(struct synack_stack *st, size_t len);
+int synack__ip_send(struct synack_stack *st, uint32_t dst, uint8_t proto,
+                    const uint8_t *payload, size_t len);
+void synack__icmp_error(struct synack_stack *st, uint8_t type, uint8_t code,
+                        const uint8_t *orig_ip, size_t orig_len);
+int synack__buf_alloc(struct synack_stack *st);
+void synack__buf_free(struct synack_stack *st, int b);
+struct tcb *synack__tcb_alloc(struct synack_stack *st);
+void synack__tcb_free(struct synack_stack *st, struct tcb *t);
+void synack__udp_input(struct synack_stack *st, const struct ip4_view *ip, const uint8_t *raw,
+                       size_t rawlen);
+void synack__trace_seg(struct synack_stack *st, enum synack_dir dir, uint32_t saddr,
+                       uint32_t daddr, const struct tcp_view *tv);
+
+/* ring.c */
+uint32_t ring_free(const struct ring *r);
+void ring_write_at(struct ring *r, uint32_t off, const uint8_t *p, uint32_t n); /* off from head */
+void ring_read_at(const struct ring *r, uint32_t off, uint8_t *p, uint32_t n);
+void ring_consume(struct ring *r, uint32_t n);
+/* Out-of-order bookkeeping: add [start,end) (offsets from RCV.NXT); returns 0 or -1 if full.
+ * reass_advance(n) shifts after RCV.NXT moved by n, returns bytes now contiguous at 0. */
+int reass_add(struct reass *a, uint32_t start, uint32_t end);
+uint32_t reass_take_front(struct reass *a, uint32_t contiguous);
+
+/* tcp_conn.c */
+struct tcb *synack__tcp_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport,
+                               uint32_t raddr, uint16_t rport);
+struct tcb *synack__tcp_listener(struct synack_stack *st, uint32_t laddr, uint16_t lport);
+void synack__tcp_hash_insert(struct synack_stack *st, struct tcb *t);
+void synack__tcp_hash_remove(struct synack_stack *st, struct tcb *t);
+void synack__tcp_set_state(struct synack_stack *st, struct tcb *t, int new_state,
+                           const char *event);
+void synack__tcp_close_conn(struct synack_stack *st, struct tcb *t, int err, const char *event);
+void synack__tcp_init_conn(struct synack_stack *st, struct tcb *t);
+int synack__tcp_attach_buffers(struct synack_stack *st, struct tcb *t);
+void synack__tcp_established(struct synack_stack *st, struct tcb *t);
+void synack__tcp_mark_dirty(struct synack_stack *st, struct tcb *t);
+void synack__tcp_free_socket(struct synack_stack *st, struct tcb *t);
+int synack__tcp_port_bound(struct synack_stack *st, uint16_t port);
+uint16_t synack__tcp_ephemeral_port(struct synack_stack *st, uint32_t raddr, uint16_t rport);
+
+/* tcp_timer.c */
+void synack__timer_set(struct synack_stack *st, struct tcb *t, enum tcp_timer which,
+                       synack_time_us when);
+void synack__timers_clear(struct synack_stack *st, struct tcb *t);
+void synack__timers_run(struct synack_stack *st, synack_time_us now);
+void synack__rto_sample(struct synack_stack *st, struct tcb *t, synack_time_us rtt);
+synack_time_us synack__rto_backoff(struct synack_stack *st, struct tcb *t);
+
+/* tcp_output.c */
+void synack__tcp_output(struct synack_stack *st, struct tcb *t);
+int synack__tcp_send_ctl(struct synack_stack *st, struct tcb *t, uint32_t seq, uint8_t flags);
+int synack__tcp_send_ack(struct synack_stack *st, struct tcb *t);
+int synack__tcp_send_syn(struct synack_stack *st, struct tcb *t);
+int synack__tcp_send_data(struct synack_stack *st, struct tcb *t, uint32_t seq, uint32_t len,
+                          int is_rexmit);
+void synack__tcp_send_rst_for(struct synack_stack *st, uint32_t laddr, uint32_t raddr,
+                              const struct tcp_view *tv);
+uint32_t synack__tcp_rcv_window(const struct synack_stack *st, const struct tcb *t);
+uint32_t synack__tcp_data_start(const struct tcb *t);
+uint32_t synack__tcp_snd_buffered(const struct synack_stack *st, const struct tcb *t);
+
+/* tcp_input.c */
+void synack__tcp_input(struct synack_stack *st, const struct ip4_view *ip);
+void synack__tcp_icmp_error(struct synack_stack *st, uint8_t type, uint8_t code,
+                            const uint8_t *orig, size_t len);
+
+static inline struct bufpair *tcb_buf(const struct synack_stack *st, const struct tcb *t)
+{
+    return t->buf >= 0 ? &st->bufs[t->buf] : NULL;
+}
+
+/* State predicates (OpenBSD tcp_fsm.h ordering: states before ESTABLISHED are unsynchronized,
+ * states after CLOSE_WAIT mean the user has closed). */
+static inline int tcp_have_rcvd_syn(int s) { return s >= SYNACK_SYN_RCVD; }
+static inline int tcp_synchronized(int s) { return s >= SYNACK_ESTABLISHED; }
+static inline int tcp_user_closed(int s) { return s > SYNACK_CLOSE_WAIT; }
+/* States in which received text is delivered (RFC 9293 §3.10.7.4 seventh). */
+static inline int tcp_can_rcv_data(int s)
+{ return s == SYNACK_ESTABLISHED || s == SYNACK_FIN_WAIT_1 || s == SYNACK_FIN_WAIT_2; }
+/* States in which the user may still send. */
+static inline int tcp_can_send(int s)
+{ return s == SYNACK_ESTABLISHED || s == SYNACK_CLOSE_WAIT; }
+#endif

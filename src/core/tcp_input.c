@@ -1,0 +1,573 @@
+/* TCP input: RFC 9293 §3.10.7 "SEGMENT ARRIVES", one entry point per unsynchronized state
+ * (closed_input, listen_input, synsent_input) and one function for the synchronized states
+ * (sync_input) whose blocks are the RFC's steps in order.
+ *
+ * Read first: RFC 9293 §3.10.7, RFC 5961 (blind RST/SYN/data injection: challenge ACKs),
+ * RFC 1337 (TIME-WAIT assassination), RFC 6191 (SYN in TIME-WAIT), RFC 7323 (PAWS),
+ * RFC 5681 and 6582 (ACK processing for congestion control), RFC 2018 (SACK).
+ *
+ * Call order: synack_input -> synack__tcp_input -> {closed,listen,synsent,sync}_input.
+ * Replies (ACK, RST, SYN-ACK, challenge ACK) are queued directly; new data to send is left to
+ * tcp_output() through the dirty list. */
+#include "stack.h"
+#include "siphash.h"
+#include <string.h>
+
+#define PAWS_IDLE_US (24LL * 24 * 3600 * 1000000) /* RFC 7323 §5.5: 24 days */
+
+/* RFC 5961 §7: challenge ACKs are rate-limited per connection (a global counter would leak
+ * state across connections: CVE-2016-5696). Returns 1 if one may be sent now. */
+static int challenge_ack_ok(struct synack_stack *st, struct tcb *t)
+{
+    if (st->now - t->chack_window_start >= 1000000 || t->chack_window_start == 0) {
+        t->chack_window_start = st->now ? st->now : 1;
+        t->chack_count = 0;
+    }
+    if (t->chack_count >= st->cfg.challenge_ack_limit) return 0;
+    t->chack_count++;
+    return 1;
+}
+
+static void send_challenge_ack(struct synack_stack *st, struct tcb *t)
+{
+    if (challenge_ack_ok(st, t)) {
+        CNT(st, tcp_challenge_acks);
+        synack__tcp_send_ack(st, t);
+    } else {
+        CNT(st, tcp_challenge_acks_limited);
+    }
+}
+
+/* Options from a SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2/§3.2, RFC 2018 §2). */
+static void syn_options(struct synack_stack *st, struct tcb *t, const struct tcp_opts *o)
+{
+    uint32_t mss = o->has_mss ? o->mss : 536;
+    if (mss > st->cfg.mtu - 40u) mss = st->cfg.mtu - 40u;
+    if (mss < 64) mss = 64;                 /* like Linux's floor: never tiny segments */
+    t->ws_ok = st->cfg.window_scaling && o->has_ws;
+    t->snd_wscale = t->ws_ok ? (o->ws > 14 ? 14 : o->ws) : 0; /* RFC 7323 §2.3 */
+    if (!t->ws_ok) t->rcv_wscale = 0;
+    t->ts_ok = st->cfg.timestamps && o->has_ts;
+    if (t->ts_ok) {
+        t->ts_recent = o->tsval;
+        t->ts_recent_age = st->now;
+        mss -= 12;                          /* every segment carries the 12-byte TS option */
+    }
+    t->sack_ok = o->sack_ok;
+    t->snd_mss = (uint16_t)mss;
+}
+
+/* RFC 9293 §3.10.7.1: CLOSED (no connection). */
+static void closed_input(struct synack_stack *st, const struct ip4_view *ip, const struct tcp_view *tv)
+{
+    CNT(st, tcp_drop_no_conn);
+    synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
+}
+
+/* RFC 9293 §3.10.7.2: LISTEN. A SYN creates a half-open child in SYN_RCVD that holds no
+ * buffers; the SYN-cookie path (issue 4) plugs in where the queue is found full. */
+static void listen_input(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
+                         const struct tcp_view *tv)
+{
+    struct tcb *c;
+    if (tv->flags & SYNACK_RST) return;                     /* first: ignore RST */
+    if (tv->flags & SYNACK_ACK) {                           /* second: ACK -> RST */
+        CNT(st, tcp_drop_bad_ack);
+        synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
+        return;
+    }
+    if (!(tv->flags & SYNACK_SYN)) return;                  /* fourth: anything else: drop */
+    CNT(st, tcp_syn_in);                                    /* third: SYN */
+    if (l->n_half >= l->syn_backlog || l->n_accept >= l->backlog) {
+        CNT(st, tcp_drop_listen_overflow);
+        return;
+    }
+    c = synack__tcb_alloc(st);
+    if (!c) { CNT(st, tcp_drop_no_memory); return; }
+    c->laddr = ip->dst;
+    c->raddr = ip->src;
+    c->lport = tv->dport;
+    c->rport = tv->sport;
+    c->user_mss = l->user_mss;
+    synack__tcp_init_conn(st, c);
+    c->nodelay = l->nodelay;
+    c->passive = 1;
+    c->parent = l->idx;
+    l->n_half++;
+    c->irs = tv->seq;
+    c->rcv_nxt = tv->seq + 1;
+    c->iss = tcp_isn_generate(st->cfg.secret, c->laddr, c->lport, c->raddr, c->rport, st->now);
+    c->snd_una = c->iss;
+    c->snd_nxt = c->snd_max = c->iss + 1;
+    syn_options(st, c, &tv->opts);
+    c->snd_wnd = tv->window;                                /* SYN windows are never scaled */
+    c->max_snd_wnd = c->snd_wnd;
+    c->snd_wl1 = tv->seq;
+    c->snd_wl2 = c->iss;
+    synack__tcp_hash_insert(st, c);
+    synack__tcp_set_state(st, c, SYNACK_SYN_RCVD, "rcv SYN");
+    /* Data on the SYN is not kept (no buffers yet) and not acknowledged: the peer sends it
+     * again after the handshake, as RFC 9293 §3.10.7.2 permits. */
+    c->rtt_start = st->now;
+    if (synack__tcp_send_syn(st, c) == 0) CNT(st, tcp_synack_sent);
+    synack__timer_set(st, c, TT_REXMT, st->now + c->rto);
+}
+
+/* RFC 9293 §3.10.7.3: SYN-SENT. */
+static void synsent_input(struct synack_stack *st, struct tcb *t, const struct ip4_view *ip,
+                          const struct tcp_view *tv)
+{
+    uint8_t f = tv->flags;
+    if (f & SYNACK_ACK) {                                   /* first: check the ACK */
+        if (seq_leq(tv->ack, t->iss) || seq_gt(tv->ack, t->snd_max)) {
+            CNT(st, tcp_drop_bad_ack);
+            synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
+            return;
+        }
+    }
+    if (f & SYNACK_RST) {                                   /* second: RST */
+        CNT(st, tcp_rst_in);
+        if (f & SYNACK_ACK) synack__tcp_close_conn(st, t, SYNACK_ECONNREFUSED, "rcv RST");
+        return;
+    }
+    if (!(f & SYNACK_SYN)) return;                          /* fifth: neither: drop */
+    /* fourth: SYN */
+    t->irs = tv->seq;
+    t->rcv_nxt = tv->seq + 1;
+    syn_options(st, t, &tv->opts);
+    if (f & SYNACK_ACK) {
+        t->snd_una = tv->ack;
+        t->snd_wnd = tv->window;
+        t->max_snd_wnd = t->snd_wnd;
+        t->snd_wl1 = tv->seq;
+        t->snd_wl2 = tv->ack;
+        if (t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
+        synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv SYN-ACK");
+        synack__tcp_established(st, t);
+        CNT(st, tcp_connected);
+        t->err = 0;
+        synack__tcp_send_ack(st, t);
+        synack__tcp_mark_dirty(st, t);
+        /* Text on a SYN-ACK is rare; the peer will send it again. */
+        return;
+    }
+    /* Simultaneous open (RFC 9293 §3.5 figure 8): SYN_SENT -> SYN_RCVD, send SYN-ACK. */
+    t->snd_wnd = tv->window;
+    t->max_snd_wnd = t->snd_wnd;
+    t->snd_wl1 = tv->seq;
+    synack__tcp_set_state(st, t, SYNACK_SYN_RCVD, "rcv SYN");
+    t->rexmt_count = 0;
+    synack__tcp_send_syn(st, t);
+    synack__timer_set(st, t, TT_REXMT, st->now + t->rto);
+}
+
+static void enter_time_wait(struct synack_stack *st, struct tcb *t, const char *event)
+{
+    synack__tcp_set_state(st, t, SYNACK_TIME_WAIT, event);
+    synack__timers_clear(st, t);
+    synack__timer_set(st, t, TT_2MSL, st->now + 2 * st->cfg.msl_us);
+    if (!t->user_open && t->buf >= 0) { synack__buf_free(st, t->buf); t->buf = -1; }
+}
+
+/* The SYN_RCVD -> ESTABLISHED step of RFC 9293 §3.10.7.4 fifth. Returns 0 to go on, -1 when
+ * the segment must be dropped. */
+static int synrcvd_ack(struct synack_stack *st, struct tcb *t, const struct ip4_view *ip,
+                       const struct tcp_view *tv)
+{
+    if (!(seq_lt(t->snd_una, tv->ack) && seq_leq(tv->ack, t->snd_max))) {
+        CNT(st, tcp_drop_bad_ack);
+        synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
+        return -1;
+    }
+    if (synack__tcp_attach_buffers(st, t) < 0) {
+        CNT(st, tcp_drop_no_memory);        /* the peer will send the ACK again */
+        return -1;
+    }
+    if (t->passive && t->parent >= 0) {
+        struct tcb *l = &st->tcbs[t->parent];
+        if (l->n_accept >= l->backlog) {
+            CNT(st, tcp_drop_listen_overflow);
+            synack__buf_free(st, t->buf);
+            t->buf = -1;
+            return -1;
+        }
+        l->n_half--;
+        l->n_accept++;
+        t->qnext = -1;
+        if (l->acc_tail >= 0) st->tcbs[l->acc_tail].qnext = t->idx;
+        else l->acc_head = t->idx;
+        l->acc_tail = t->idx;
+        CNT(st, tcp_accepted);
+    } else {
+        CNT(st, tcp_connected);
+    }
+    if (t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
+    synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv ACK");
+    synack__tcp_established(st, t);
+    t->snd_wnd = (uint32_t)tv->window << t->snd_wscale;
+    if (t->snd_wnd > t->max_snd_wnd) t->max_snd_wnd = t->snd_wnd;
+    t->snd_wl1 = tv->seq;
+    t->snd_wl2 = tv->ack;
+    return 0;
+}
+
+/* RFC 9293 §3.10.7.4 fifth, ESTABLISHED and later: SND.UNA, the send window, congestion
+ * control (RFC 5681 §3, NewReno RFC 6582 §3.2), RTT (RFC 6298, Karn). */
+static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp_view *tv)
+{
+    struct bufpair *b = tcb_buf(st, t);
+    uint32_t ack = tv->ack, wnd = (uint32_t)tv->window << t->snd_wscale, mss = t->snd_mss;
+    int window_changed = wnd != t->snd_wnd;
+    if (seq_gt(ack, t->snd_una)) {
+        uint32_t acked = ack - t->snd_una, ds = synack__tcp_data_start(t);
+        uint32_t data_acked = seq_gt(ack, ds) ? ack - ds : 0;
+        if (b) {
+            if (data_acked > b->snd.len) data_acked = b->snd.len;
+            ring_consume(&b->snd, data_acked);
+        }
+        if (t->rtt_timing && seq_geq(ack, t->rtt_seq)) {
+            synack__rto_sample(st, t, st->now - t->rtt_start);
+            t->rtt_timing = 0;
+        }
+        if (t->in_recovery) {
+            if (seq_geq(ack, t->recover)) {         /* full ACK: leave recovery */
+                t->in_recovery = 0;
+                t->cwnd = t->ssthresh;
+            } else {                                /* partial ACK: resend the next hole */
+                t->snd_una = ack;
+                synack__tcp_send_data(st, t, ack, mss, 1);
+                t->cwnd = t->cwnd > acked ? t->cwnd - acked + mss : mss;
+            }
+        } else if (t->cwnd < t->ssthresh) {
+            t->cwnd += acked < mss ? acked : mss;   /* slow start, RFC 5681 §3.1 (ABC L=1) */
+        } else {
+            uint32_t inc = mss * mss / (t->cwnd ? t->cwnd : 1);
+            t->cwnd += inc ? inc : 1;               /* congestion avoidance */
+        }
+        t->snd_una = ack;
+        if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+        if (!t->in_recovery) t->dupacks = 0;
+        t->rexmt_count = 0;
+        t->persist_shift = 0;
+        /* RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. */
+        synack__timer_set(st, t, TT_REXMT, t->snd_una == t->snd_max ? SYNACK_TIME_NEVER
+                                                                     : st->now + t->rto);
+        synack__tcp_mark_dirty(st, t);
+    } else if (ack == t->snd_una && tv->payload_len == 0 && !(tv->flags & (SYNACK_SYN | SYNACK_FIN)) &&
+               !window_changed && t->snd_una != t->snd_max) {
+        /* RFC 5681 §2 duplicate ACK. */
+        t->dupacks++;
+        if (t->dupacks == 3 && !t->in_recovery && seq_gt(ack, t->recover - 1)) {
+            uint32_t flight = t->snd_max - t->snd_una;
+            t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+            t->cwnd = t->ssthresh + 3 * mss;
+            t->in_recovery = 1;
+            t->recover = t->snd_max;
+            t->rtt_timing = 0;
+            CNT(st, tcp_fast_rexmit);
+            synack__tcp_send_data(st, t, t->snd_una, mss, 1);
+        } else if (t->in_recovery) {
+            t->cwnd += mss;
+            synack__tcp_mark_dirty(st, t);
+        }
+    }
+    /* Window update: RFC 9293 §3.10.7.4 fifth (SND.WL1/SND.WL2 rule). */
+    if (seq_lt(t->snd_wl1, tv->seq) || (t->snd_wl1 == tv->seq && seq_leq(t->snd_wl2, ack))) {
+        if (wnd > t->snd_wnd) synack__tcp_mark_dirty(st, t);
+        t->snd_wnd = wnd;
+        if (wnd > t->max_snd_wnd) t->max_snd_wnd = wnd;
+        t->snd_wl1 = tv->seq;
+        t->snd_wl2 = ack;
+    }
+}
+
+/* Seventh step: text, written into the receive ring in order or held out of order. */
+static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, const uint8_t *data,
+                         uint32_t len)
+{
+    struct bufpair *b = tcb_buf(st, t);
+    uint32_t off, room;
+    if (!b || len == 0) return;
+    off = seq - t->rcv_nxt;                 /* >= 0: the segment was trimmed to the window */
+    room = b->rcv.cap - b->rcv.len;
+    if (off >= room) { CNT_ADD(st, tcp_drop_rcvbuf, len); synack__tcp_send_ack(st, t); return; }
+    if (len > room - off) { CNT_ADD(st, tcp_drop_rcvbuf, len - (room - off)); len = room - off; }
+    if (t->shut_rd) {
+        /* SHUT_RD: accepted and thrown away (only in order: otherwise wait for the rest). */
+        if (off == 0) t->rcv_nxt += len;
+        synack__tcp_send_ack(st, t);
+        return;
+    }
+    ring_write_at(&b->rcv, b->rcv.len + off, data, len);
+    if (off == 0) {
+        uint32_t extra;
+        int had_holes = b->reass.n != 0;
+        b->rcv.len += len;
+        t->rcv_nxt += len;
+        extra = reass_take_front(&b->reass, len);
+        b->rcv.len += extra;
+        t->rcv_nxt += extra;
+        /* RFC 5681 §4.2: ACK at once when a segment fills a hole; otherwise delay the ACK for at
+         * most delack_us and ACK at least every second full-sized segment (RFC 1122 4.2.3.2). */
+        if (had_holes || t->ack_pending) {
+            synack__tcp_send_ack(st, t);
+        } else {
+            t->ack_pending = 1;
+            synack__timer_set(st, t, TT_DELACK, st->now + st->cfg.delack_us);
+        }
+    } else {
+        CNT(st, tcp_ooo_segments);
+        if (reass_add(&b->reass, off, off + len) < 0) CNT(st, tcp_ooo_drop);
+        synack__tcp_send_ack(st, t);        /* RFC 5681 §4.2: immediate duplicate ACK */
+    }
+}
+
+/* RFC 6191 / Linux tcp_timewait_state_process: a SYN on a TIME_WAIT 4-tuple starts a new
+ * incarnation when its timestamp is newer than the last one seen, or, without timestamps,
+ * when its sequence number is beyond the old RCV.NXT. */
+static int timewait_new_syn_ok(const struct tcb *t, const struct tcp_view *tv)
+{
+    if (t->ts_ok && tv->opts.has_ts) return seq_gt(tv->opts.tsval, t->ts_recent);
+    return seq_gt(tv->seq, t->rcv_nxt);
+}
+
+/* RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states. */
+static void sync_input(struct synack_stack *st, struct tcb *t, const struct ip4_view *ip,
+                       struct tcp_view *tv)
+{
+    uint8_t f = tv->flags;
+    uint32_t seq = tv->seq, len = (uint32_t)tv->payload_len, wnd, seglen;
+    const uint8_t *data = tv->payload;
+    int fin = (f & SYNACK_FIN) != 0;
+
+    /* A retransmitted SYN for a half-open connection: send the same SYN-ACK again. */
+    if (t->state == SYNACK_SYN_RCVD && (f & SYNACK_SYN) && !(f & SYNACK_ACK) && seq == t->irs) {
+        CNT(st, tcp_synack_rexmit);
+        synack__tcp_send_syn(st, t);
+        return;
+    }
+    /* RFC 6191: a new SYN on a TIME_WAIT 4-tuple. */
+    if (t->state == SYNACK_TIME_WAIT && (f & SYNACK_SYN) && !(f & (SYNACK_ACK | SYNACK_RST)) &&
+        timewait_new_syn_ok(t, tv)) {
+        struct tcb *l = synack__tcp_listener(st, ip->dst, tv->dport);
+        if (l) {
+            synack__tcp_close_conn(st, t, 0, "new SYN in TIME_WAIT");
+            CNT(st, tcp_timewait_recycled);
+            listen_input(st, l, ip, tv);
+            return;
+        }
+    }
+
+    /* RFC 7323 §5.3 PAWS: R1, before the sequence number check. */
+    if (t->ts_ok && tv->opts.has_ts && !(f & SYNACK_RST) && seq_lt(tv->opts.tsval, t->ts_recent) &&
+        st->now - t->ts_recent_age < PAWS_IDLE_US) {
+        CNT(st, tcp_drop_paws);
+        synack__tcp_send_ack(st, t);
+        return;
+    }
+
+    /* first: check sequence number (the four cases of RFC 9293 §3.10.7.4 table). */
+    wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    seglen = len + ((f & SYNACK_SYN) ? 1 : 0) + (fin ? 1 : 0);
+    {
+        int ok;
+        if (seglen == 0)
+            ok = wnd == 0 ? seq == t->rcv_nxt : seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd);
+        else if (wnd == 0)
+            ok = seq == t->rcv_nxt; /* "special allowance" for ACKs and RSTs; text is trimmed */
+        else
+            ok = seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+                 seq_in(seq + seglen - 1, t->rcv_nxt, t->rcv_nxt + wnd);
+        if (!ok) {
+            CNT(st, tcp_drop_out_of_window);
+            if (f & SYNACK_RST) { CNT(st, tcp_rst_ignored); return; }
+            if (t->state == SYNACK_TIME_WAIT && fin) {
+                /* A retransmitted FIN: ACK it again and restart the 2MSL timer (§3.10.7.4
+                 * eighth, TIME-WAIT). */
+                CNT(st, tcp_timewait_reacks);
+                synack__timer_set(st, t, TT_2MSL, st->now + 2 * st->cfg.msl_us);
+            }
+            if (seq_lt(seq, t->rcv_nxt) && len) CNT(st, tcp_dup_segments);
+            synack__tcp_send_ack(st, t);
+            return;
+        }
+    }
+    /* Trim to the window: what precedes RCV.NXT was received before; what follows the right
+     * edge is dropped (and the FIN with it). */
+    if (seq_lt(seq, t->rcv_nxt)) {
+        uint32_t dup = t->rcv_nxt - seq;
+        if (f & SYNACK_SYN) { dup--; f &= (uint8_t)~SYNACK_SYN; seq++; }
+        if (dup > len) dup = len;
+        if (dup) CNT(st, tcp_dup_segments);
+        data += dup; len -= dup; seq += dup;
+    }
+    if (len > 0 && seq_gt(seq + len, t->rcv_nxt + wnd)) {
+        uint32_t keep = seq_gt(t->rcv_nxt + wnd, seq) ? t->rcv_nxt + wnd - seq : 0;
+        CNT_ADD(st, tcp_drop_rcvbuf, len - keep);
+        len = keep;
+        fin = 0;
+    }
+
+    /* second: check the RST bit (RFC 5961 §3.2: reset only at exactly RCV.NXT, otherwise
+     * a challenge ACK). */
+    if (f & SYNACK_RST) {
+        CNT(st, tcp_rst_in);
+        if (seq != t->rcv_nxt) { send_challenge_ack(st, t); return; }
+        switch (t->state) {
+        case SYNACK_SYN_RCVD:
+            if (t->passive) synack__tcp_close_conn(st, t, 0, "rcv RST");  /* back to LISTEN */
+            else synack__tcp_close_conn(st, t, SYNACK_ECONNREFUSED, "rcv RST");
+            return;
+        case SYNACK_ESTABLISHED: case SYNACK_FIN_WAIT_1: case SYNACK_FIN_WAIT_2:
+        case SYNACK_CLOSE_WAIT:
+            synack__tcp_close_conn(st, t, SYNACK_ECONNRESET, "rcv RST");
+            return;
+        case SYNACK_TIME_WAIT:
+            /* RFC 1337: a RST must not end TIME-WAIT early (TIME-WAIT assassination). */
+            CNT(st, tcp_rst_ignored);
+            return;
+        default: /* CLOSING, LAST_ACK */
+            synack__tcp_close_conn(st, t, 0, "rcv RST");
+            return;
+        }
+    }
+
+    /* fourth: check the SYN bit. */
+    if (f & SYNACK_SYN) {
+        if (t->state == SYNACK_SYN_RCVD && t->passive) {
+            /* RFC 9293: "return this connection to the LISTEN state": the child goes away. */
+            synack__tcp_close_conn(st, t, 0, "rcv SYN");
+            return;
+        }
+        /* RFC 5961 §4.2 (RFC 9293 MUST-?): challenge ACK, whatever the sequence number. */
+        send_challenge_ack(st, t);
+        return;
+    }
+
+    /* fifth: check the ACK field. */
+    if (!(f & SYNACK_ACK)) return;
+    if (t->state == SYNACK_SYN_RCVD && synrcvd_ack(st, t, ip, tv) < 0) return;
+    /* RFC 5961 §5.2: acceptable iff SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
+    if (seq_gt(tv->ack, t->snd_max) || seq_lt(tv->ack, t->snd_una - t->max_snd_wnd)) {
+        CNT(st, tcp_drop_bad_ack);
+        send_challenge_ack(st, t);
+        return;
+    }
+    /* RFC 7323 §4.3: record the timestamp of a segment that covers the last ACK we sent. */
+    if (t->ts_ok && tv->opts.has_ts && seq_leq(seq, t->last_ack_sent) &&
+        seq_geq(tv->opts.tsval, t->ts_recent)) {
+        t->ts_recent = tv->opts.tsval;
+        t->ts_recent_age = st->now;
+    }
+    ack_process(st, t, tv);
+    if (t->fin_queued && seq_gt(t->snd_una, t->fin_seq)) {
+        /* Our FIN is acknowledged. */
+        switch (t->state) {
+        case SYNACK_FIN_WAIT_1:
+            synack__tcp_set_state(st, t, SYNACK_FIN_WAIT_2, "rcv ACK of FIN");
+            synack__timer_set(st, t, TT_REXMT, SYNACK_TIME_NEVER);
+            if (!t->user_open)              /* orphaned: do not wait for ever (Linux) */
+                synack__timer_set(st, t, TT_2MSL, st->now + st->cfg.fin_wait2_timeout_us);
+            break;
+        case SYNACK_CLOSING:
+            enter_time_wait(st, t, "rcv ACK of FIN");
+            return;
+        case SYNACK_LAST_ACK:
+            synack__tcp_close_conn(st, t, 0, "rcv ACK of FIN");
+            return;
+        default: break;
+        }
+    }
+    if (t->state == SYNACK_TIME_WAIT) {
+        /* Only a retransmitted FIN can arrive here: ACK it, restart 2MSL. */
+        if (fin) {
+            CNT(st, tcp_timewait_reacks);
+            synack__tcp_send_ack(st, t);
+            synack__timer_set(st, t, TT_2MSL, st->now + 2 * st->cfg.msl_us);
+        }
+        return;
+    }
+
+    /* sixth: URG is not supported (RFC 6093 deprecates it); the pointer is ignored. */
+
+    /* seventh: process the segment text. */
+    if (!tcp_can_rcv_data(t->state)) {
+        /* CLOSE_WAIT, CLOSING, LAST_ACK: the peer's FIN came already; this is a retransmission
+         * (eighth step: ACK it and stay). */
+        if (len || fin) synack__tcp_send_ack(st, t);
+        return;
+    }
+    if (fin) { t->fin_ooo = 1; t->rcv_fin_seq = seq + len; }
+    text_process(st, t, seq, data, len);
+
+    /* eighth: check the FIN bit (it may have been held until RCV.NXT reached it). */
+    if (!(t->fin_ooo && t->rcv_nxt == t->rcv_fin_seq)) return;
+    t->fin_ooo = 0;
+    t->fin_rcvd = 1;
+    t->rcv_nxt++;
+    synack__tcp_send_ack(st, t);
+    switch (t->state) {
+    case SYNACK_ESTABLISHED:
+        synack__tcp_set_state(st, t, SYNACK_CLOSE_WAIT, "rcv FIN");
+        break;
+    case SYNACK_FIN_WAIT_1:
+        synack__tcp_set_state(st, t, SYNACK_CLOSING, "rcv FIN");   /* simultaneous close */
+        break;
+    case SYNACK_FIN_WAIT_2:
+        enter_time_wait(st, t, "rcv FIN");
+        break;
+    default: break;
+    }
+}
+
+void synack__tcp_input(struct synack_stack *st, const struct ip4_view *ip)
+{
+    struct tcp_view tv;
+    struct tcb *t;
+    enum wire_err e;
+    CNT(st, tcp_in);
+    e = tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &tv);
+    if (e == WIRE_CHECKSUM) { CNT(st, tcp_drop_checksum); return; }
+    if (e != WIRE_OK) { CNT(st, tcp_drop_malformed); return; }
+    synack__trace_seg(st, SYNACK_DIR_IN, ip->src, ip->dst, &tv);
+    /* SYN with RST or FIN is nonsense; FreeBSD and Linux drop it too. Also drop segments from
+     * or to port 0, and from broadcast/multicast/unspecified sources (RFC 1122 4.2.3.10). */
+    if (((tv.flags & SYNACK_SYN) && (tv.flags & (SYNACK_RST | SYNACK_FIN))) || tv.sport == 0 ||
+        tv.dport == 0 || ip->src == 0 || ip->src == 0xffffffffu || (ip->src >> 28) == 0xe) {
+        CNT(st, tcp_drop_bad_flags);
+        return;
+    }
+    t = synack__tcp_lookup(st, ip->dst, tv.dport, ip->src, tv.sport);
+    if (!t) {
+        struct tcb *l = synack__tcp_listener(st, ip->dst, tv.dport);
+        if (l) listen_input(st, l, ip, &tv);
+        else closed_input(st, ip, &tv);
+        return;
+    }
+    switch (t->state) {
+    case SYNACK_CLOSED: closed_input(st, ip, &tv); break;
+    case SYNACK_LISTEN: listen_input(st, t, ip, &tv); break;
+    case SYNACK_SYN_SENT: synsent_input(st, t, ip, &tv); break;
+    default: sync_input(st, t, ip, &tv); break;
+    }
+}
+
+/* ICMP destination unreachable about one of our segments (RFC 1122 4.2.3.9, RFC 5461):
+ * port and protocol unreachable are hard errors for a connection still in SYN_SENT; every
+ * other case is soft and ignored, which RFC 5461 recommends for synchronized connections. */
+void synack__tcp_icmp_error(struct synack_stack *st, uint8_t type, uint8_t code, const uint8_t *orig,
+                            size_t len)
+{
+    struct tcb *t;
+    size_t ihl;
+    uint32_t seq;
+    if (type != ICMP_DEST_UNREACH || len < IP4_HDR_MIN) return;
+    ihl = (size_t)(orig[0] & 0x0f) * 4;
+    if ((orig[0] >> 4) != 4 || ihl < IP4_HDR_MIN || len < ihl + 8 || orig[9] != IP4_PROTO_TCP) return;
+    t = synack__tcp_lookup(st, rd32(orig + 12), rd16(orig + ihl), rd32(orig + 16), rd16(orig + ihl + 2));
+    if (!t || t->state != SYNACK_SYN_SENT) return;
+    seq = rd32(orig + ihl + 4);
+    if (seq != t->iss) return;  /* RFC 5927 §4.1: the quoted segment must be one we sent */
+    if (code == ICMP_CODE_PORT_UNREACH || code == ICMP_CODE_PROTO_UNREACH)
+        synack__tcp_close_conn(st, t, SYNACK_ECONNREFUSED, "ICMP unreachable");
+}

@@ -1,0 +1,265 @@
+/* Segment construction and the send side: what to send, when, and how much.
+ *
+ * tcp_output() is called for connections marked dirty (from synack_poll) and sends new data
+ * and the FIN as the windows allow: the peer's window (RFC 9293 §3.8.6), the congestion window
+ * (RFC 5681), and sender-side silly-window avoidance (RFC 9293 §3.8.6.2.1). Control segments
+ * (ACK, RST, SYN, SYN-ACK) are sent directly by input and timer code through the helpers here.
+ *
+ * Every segment goes through emit_segment(), which adds options (MSS, window scale,
+ * SACK-permitted, timestamps, SACK blocks), computes the advertised window and traces it. */
+#include "stack.h"
+#include <string.h>
+
+uint32_t synack__tcp_rcv_window(const struct synack_stack *st, const struct tcb *t)
+{
+    const struct bufpair *b = tcb_buf(st, t);
+    if (!b) return st->cfg.rcvbuf_bytes;
+    if (t->shut_rd) return b->rcv.cap; /* data after SHUT_RD is discarded; keep the window open */
+    return ring_free(&b->rcv);
+}
+
+/* Sequence number of the first byte in the send ring: SND.UNA, or ISS+1 while the SYN is
+ * unacknowledged (the SYN occupies ISS). */
+uint32_t synack__tcp_data_start(const struct tcb *t)
+{
+    return t->snd_una == t->iss ? t->iss + 1 : t->snd_una;
+}
+
+uint32_t synack__tcp_snd_buffered(const struct synack_stack *st, const struct tcb *t)
+{
+    const struct bufpair *b = tcb_buf(st, t);
+    return b ? b->snd.len : 0;
+}
+
+/* The window field to advertise. RFC 9293 §3.8.6.2.2 (receiver SWS avoidance, MUST-39): the
+ * right edge moves forward only by at least min(RCV.BUFF/2, MSS); RFC 9293 §3.8.6 (MUST-?,
+ * "shrinking the window" is strongly discouraged): never move the right edge back. */
+static uint16_t window_field(struct synack_stack *st, struct tcb *t, int syn)
+{
+    uint32_t wnd = synack__tcp_rcv_window(st, t), edge, cur_edge = t->rcv_adv;
+    const struct bufpair *b = tcb_buf(st, t);
+    if (syn) return (uint16_t)(wnd > 65535 ? 65535 : wnd); /* RFC 7323 §2.2: SYN windows unscaled */
+    edge = t->rcv_nxt + wnd;
+    if (b && seq_gt(edge, cur_edge)) {
+        uint32_t step = b->rcv.cap / 2 < t->rcv_mss ? b->rcv.cap / 2 : t->rcv_mss;
+        if (edge - cur_edge < step && seq_gt(cur_edge, t->rcv_nxt)) edge = cur_edge;
+    }
+    if (seq_lt(edge, cur_edge)) edge = cur_edge;            /* do not shrink */
+    wnd = edge - t->rcv_nxt;
+    if (t->ws_ok) {
+        uint32_t field = wnd >> t->rcv_wscale;
+        if (field > 65535) field = 65535;
+        /* Rounding down can pull the edge back a little; that is what every scaled stack does. */
+        wnd = field << t->rcv_wscale;
+        if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv)) t->rcv_adv = t->rcv_nxt + wnd;
+        return (uint16_t)field;
+    }
+    if (wnd > 65535) wnd = 65535;
+    if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv)) t->rcv_adv = t->rcv_nxt + wnd;
+    return (uint16_t)wnd;
+}
+
+static uint32_t ts_now(const struct synack_stack *st, const struct tcb *t)
+{
+    /* RFC 7323 §5.4: a 1 ms clock plus a per-connection offset. */
+    return (uint32_t)(st->now / 1000) + t->ts_offset;
+}
+
+/* Builds and queues one segment. payload may be NULL (len 0). Returns 0 or -1 (queue full). */
+static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, uint8_t flags,
+                        const uint8_t *payload, uint32_t len)
+{
+    struct tcp_opts o;
+    struct tcp_view tv;
+    uint8_t *p;
+    uint32_t ack = (flags & SYNACK_ACK) ? t->rcv_nxt : 0;
+    size_t seglen;
+    uint16_t wnd;
+    memset(&o, 0, sizeof o);
+    if (flags & SYNACK_SYN) {
+        int synack = (flags & SYNACK_ACK) != 0;
+        o.has_mss = 1;
+        o.mss = t->rcv_mss;
+        if (st->cfg.window_scaling && (!synack || t->ws_ok)) { o.has_ws = 1; o.ws = t->rcv_wscale; }
+        if (st->cfg.timestamps && (!synack || t->ts_ok)) {
+            o.has_ts = 1;
+            o.tsval = ts_now(st, t);
+            o.tsecr = synack ? t->ts_recent : 0;
+        }
+        if (!synack || t->sack_ok) o.sack_ok = 1;
+    } else if (t->ts_ok && !(flags & SYNACK_RST && !(flags & SYNACK_ACK) && 0)) {
+        o.has_ts = 1;
+        o.tsval = ts_now(st, t);
+        o.tsecr = t->ts_recent;
+    }
+    /* RFC 2018 §4: SACK blocks for the out-of-order data we hold (at most 3 with timestamps). */
+    if (t->sack_ok && (flags & SYNACK_ACK) && !(flags & SYNACK_SYN)) {
+        const struct bufpair *b = tcb_buf(st, t);
+        if (b && b->reass.n) {
+            unsigned maxb = o.has_ts ? 3 : 4;
+            for (unsigned i = 0; i < b->reass.n && o.nsack < maxb; i++) {
+                o.sack[o.nsack][0] = t->rcv_nxt + b->reass.start[i];
+                o.sack[o.nsack][1] = t->rcv_nxt + b->reass.end[i];
+                o.nsack++;
+            }
+        }
+    }
+    if (flags & SYNACK_RST) wnd = 0;
+    else wnd = window_field(st, t, (flags & SYNACK_SYN) != 0);
+    p = synack__tx_alloc(st);
+    if (!p) return -1;
+    seglen = tcp_emit(p + IP4_HDR_MIN, t->laddr, t->raddr, t->lport, t->rport, seq, ack, flags, wnd,
+                      &o, payload, len);
+    ip4_emit(p, t->laddr, t->raddr, IP4_PROTO_TCP, (uint16_t)seglen, st->ip_id++, 64);
+    synack__tx_commit(st, IP4_HDR_MIN + seglen);
+    CNT(st, tcp_out);
+    if (flags & SYNACK_RST) CNT(st, tcp_rst_sent);
+    if (flags & SYNACK_ACK) {
+        t->last_ack_sent = ack;
+        t->ack_pending = 0;
+        if (t->timer[TT_DELACK] != SYNACK_TIME_NEVER) synack__timer_set(st, t, TT_DELACK, SYNACK_TIME_NEVER);
+    }
+    if (st->cfg.hooks.on_segment) {
+        memset(&tv, 0, sizeof tv);
+        tv.sport = t->lport; tv.dport = t->rport; tv.seq = seq; tv.ack = ack; tv.flags = flags;
+        tv.window = wnd; tv.opts = o; tv.payload_len = len;
+        synack__trace_seg(st, SYNACK_DIR_OUT, t->laddr, t->raddr, &tv);
+    }
+    return 0;
+}
+
+int synack__tcp_send_ctl(struct synack_stack *st, struct tcb *t, uint32_t seq, uint8_t flags)
+{
+    return emit_segment(st, t, seq, flags, NULL, 0);
+}
+
+int synack__tcp_send_ack(struct synack_stack *st, struct tcb *t)
+{
+    return emit_segment(st, t, t->snd_nxt, SYNACK_ACK, NULL, 0);
+}
+
+/* SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), always at ISS (RFC 9293 §3.5). */
+int synack__tcp_send_syn(struct synack_stack *st, struct tcb *t)
+{
+    uint8_t flags = t->state == SYNACK_SYN_RCVD ? SYNACK_SYN | SYNACK_ACK : SYNACK_SYN;
+    return emit_segment(st, t, t->iss, flags, NULL, 0);
+}
+
+/* Sends len bytes of the send ring starting at seq (plus FIN if it is the FIN's turn). */
+int synack__tcp_send_data(struct synack_stack *st, struct tcb *t, uint32_t seq, uint32_t len,
+                          int is_rexmit)
+{
+    struct bufpair *b = tcb_buf(st, t);
+    uint32_t ds = synack__tcp_data_start(t), off = seq - ds;
+    uint8_t flags = SYNACK_ACK;
+    if (!b) return -1;
+    if (off > b->snd.len) return 0; /* nothing there (only the FIN is left) */
+    if (len > b->snd.len - off) len = b->snd.len - off;
+    if (len > t->snd_mss) len = t->snd_mss;
+    if (off + len == b->snd.len) {
+        if (len) flags |= SYNACK_PSH;
+        if (t->fin_queued && seq + len == t->fin_seq) flags |= SYNACK_FIN;
+    }
+    if (len == 0 && !(flags & SYNACK_FIN)) return 0;
+    ring_read_at(&b->snd, off, st->scratch, len);
+    if (emit_segment(st, t, seq, flags, st->scratch, len) < 0) return -1;
+    if (is_rexmit) CNT(st, tcp_rexmit);
+    return (int)(len + ((flags & SYNACK_FIN) ? 1 : 0));
+}
+
+/* RFC 9293 §3.10.7.1: a segment that finds no connection gets a RST unless it is a RST.
+ *   ACK off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+ *   ACK on:  <SEQ=SEG.ACK><CTL=RST> */
+void synack__tcp_send_rst_for(struct synack_stack *st, uint32_t laddr, uint32_t raddr,
+                              const struct tcp_view *tv)
+{
+    struct tcp_opts o;
+    struct tcp_view out;
+    uint8_t *p;
+    uint32_t seq, ack = 0;
+    uint8_t flags;
+    size_t seglen;
+    if (tv->flags & SYNACK_RST) return;
+    if (tv->flags & SYNACK_ACK) {
+        seq = tv->ack;
+        flags = SYNACK_RST;
+    } else {
+        seq = 0;
+        ack = tv->seq + (uint32_t)tv->payload_len + ((tv->flags & SYNACK_SYN) ? 1 : 0) +
+              ((tv->flags & SYNACK_FIN) ? 1 : 0);
+        flags = SYNACK_RST | SYNACK_ACK;
+    }
+    memset(&o, 0, sizeof o);
+    p = synack__tx_alloc(st);
+    if (!p) return;
+    seglen = tcp_emit(p + IP4_HDR_MIN, laddr, raddr, tv->dport, tv->sport, seq, ack, flags, 0, &o,
+                      NULL, 0);
+    ip4_emit(p, laddr, raddr, IP4_PROTO_TCP, (uint16_t)seglen, st->ip_id++, 64);
+    synack__tx_commit(st, IP4_HDR_MIN + seglen);
+    CNT(st, tcp_out);
+    CNT(st, tcp_rst_sent);
+    if (st->cfg.hooks.on_segment) {
+        memset(&out, 0, sizeof out);
+        out.sport = tv->dport; out.dport = tv->sport; out.seq = seq; out.ack = ack; out.flags = flags;
+        synack__trace_seg(st, SYNACK_DIR_OUT, laddr, raddr, &out);
+    }
+}
+
+static uint32_t min32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+void synack__tcp_output(struct synack_stack *st, struct tcb *t)
+{
+    struct bufpair *b = tcb_buf(st, t);
+    int sent_any = 0;
+    if (!b || !tcp_synchronized(t->state) || t->state == SYNACK_TIME_WAIT) return;
+    if (t->snd_una == t->iss) return; /* our SYN is not acknowledged yet */
+    for (;;) {
+        uint32_t ds = synack__tcp_data_start(t);
+        uint32_t buffered = b->snd.len, sent, unsent, inflight, wnd, usable, len;
+        int fin_turn, n;
+        if (t->fin_queued && seq_gt(t->snd_nxt, t->fin_seq)) break;   /* FIN already sent */
+        sent = t->snd_nxt - ds;
+        if (sent > buffered) sent = buffered;
+        unsent = buffered - sent;
+        inflight = t->snd_nxt - t->snd_una;
+        wnd = min32(t->snd_wnd, t->cwnd);
+        usable = wnd > inflight ? wnd - inflight : 0;
+        len = min32(min32(unsent, usable), t->snd_mss);
+        fin_turn = t->fin_queued && len == unsent;
+        if (len == 0 && !fin_turn) break;
+        /* A FIN needs no window (Linux does the same); data does. */
+        if (len == 0 && fin_turn && unsent) break;
+        /* RFC 9293 §3.8.6.2.1 sender SWS avoidance: send a full segment, or everything that is
+         * left, or at least half the largest window the peer offered; otherwise wait, unless
+         * nothing is in flight (then nothing else would make us send later). With Nagle
+         * (TCP_NODELAY off) a short segment also waits for the ACK of data in flight. */
+        if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2 && inflight) break;
+        if (!t->nodelay && len < t->snd_mss && inflight && !fin_turn) break;
+        n = synack__tcp_send_data(st, t, t->snd_nxt, len, 0);
+        if (n < 0) { synack__tcp_mark_dirty(st, t); break; }
+        if (n == 0) break;
+        if (!t->rtt_timing && len > 0 && seq_geq(t->snd_nxt, t->snd_max)) {
+            t->rtt_timing = 1;
+            t->rtt_seq = t->snd_nxt + len;
+            t->rtt_start = st->now;
+        }
+        t->snd_nxt += (uint32_t)n;
+        if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
+        if (t->timer[TT_REXMT] == SYNACK_TIME_NEVER)
+            synack__timer_set(st, t, TT_REXMT, st->now + t->rto);  /* RFC 6298 §5.1 */
+        sent_any = 1;
+    }
+    /* Zero window with data waiting and nothing in flight: the persist timer probes. */
+    if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una &&
+        (b->snd.len > t->snd_nxt - synack__tcp_data_start(t) ||
+         (t->fin_queued && !seq_gt(t->snd_nxt, t->fin_seq)))) {
+        if (t->timer[TT_PERSIST] == SYNACK_TIME_NEVER && t->timer[TT_REXMT] == SYNACK_TIME_NEVER)
+            synack__timer_set(st, t, TT_PERSIST, st->now + t->rto);
+    } else if (t->timer[TT_PERSIST] != SYNACK_TIME_NEVER) {
+        synack__timer_set(st, t, TT_PERSIST, SYNACK_TIME_NEVER);
+        t->persist_shift = 0;
+    }
+    /* An ACK owed right now (not delayed) that no data segment carried. */
+    if (!sent_any && t->ack_pending && t->quickack) synack__tcp_send_ack(st, t);
+    t->quickack = 0;
+}

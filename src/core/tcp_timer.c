@@ -1,0 +1,206 @@
+/* Per-connection timers and the RTO estimator.
+ *
+ * Each connection has one deadline slot per timer (enum tcp_timer); its earliest deadline keys
+ * it in a binary min-heap of connections, so synack_poll_at() is O(1) and arming is O(log n).
+ * Virtual time only: deadlines are compared with the `now` handed to synack_poll().
+ *
+ * RFCs: 6298 (RTO: SRTT, RTTVAR, Karn's rule, backoff), 9293 §3.8.1 and §3.8.6.1 (persist),
+ * 1122 4.2.3.2 (delayed ACK), 9293 §3.10.8 (timeouts: user, retransmission, TIME-WAIT). */
+#include "stack.h"
+
+/* ---- the heap ---- */
+
+static int heap_less(struct synack_stack *st, int a, int b)
+{
+    const struct tcb *x = &st->tcbs[a], *y = &st->tcbs[b];
+    return x->deadline < y->deadline || (x->deadline == y->deadline && a < b);
+}
+
+static void heap_swap(struct synack_stack *st, unsigned i, unsigned j)
+{
+    int a = st->heap[i], b = st->heap[j];
+    st->heap[i] = b; st->tcbs[b].heap_pos = (int)i;
+    st->heap[j] = a; st->tcbs[a].heap_pos = (int)j;
+}
+
+static void heap_up(struct synack_stack *st, unsigned i)
+{
+    while (i > 0) {
+        unsigned p = (i - 1) / 2;
+        if (!heap_less(st, st->heap[i], st->heap[p])) break;
+        heap_swap(st, i, p);
+        i = p;
+    }
+}
+
+static void heap_down(struct synack_stack *st, unsigned i)
+{
+    for (;;) {
+        unsigned l = 2 * i + 1, r = l + 1, m = i;
+        if (l < st->heap_len && heap_less(st, st->heap[l], st->heap[m])) m = l;
+        if (r < st->heap_len && heap_less(st, st->heap[r], st->heap[m])) m = r;
+        if (m == i) break;
+        heap_swap(st, i, m);
+        i = m;
+    }
+}
+
+static void heap_remove(struct synack_stack *st, struct tcb *t)
+{
+    unsigned i = (unsigned)t->heap_pos;
+    t->heap_pos = -1;
+    st->heap_len--;
+    if (i == st->heap_len) return;
+    st->heap[i] = st->heap[st->heap_len];
+    st->tcbs[st->heap[i]].heap_pos = (int)i;
+    heap_up(st, i);
+    heap_down(st, (unsigned)st->tcbs[st->heap[i]].heap_pos);
+}
+
+static void deadline_update(struct synack_stack *st, struct tcb *t)
+{
+    synack_time_us d = SYNACK_TIME_NEVER;
+    for (int k = 0; k < TT_NTIMERS; k++)
+        if (t->timer[k] < d) d = t->timer[k];
+    t->deadline = d;
+    if (d == SYNACK_TIME_NEVER) {
+        if (t->heap_pos >= 0) heap_remove(st, t);
+        return;
+    }
+    if (t->heap_pos < 0) {
+        t->heap_pos = (int)st->heap_len;
+        st->heap[st->heap_len++] = t->idx;
+    }
+    heap_up(st, (unsigned)t->heap_pos);
+    heap_down(st, (unsigned)t->heap_pos);
+}
+
+void synack__timer_set(struct synack_stack *st, struct tcb *t, enum tcp_timer which,
+                       synack_time_us when)
+{
+    if (t->timer[which] == when) return;
+    t->timer[which] = when;
+    deadline_update(st, t);
+}
+
+void synack__timers_clear(struct synack_stack *st, struct tcb *t)
+{
+    for (int k = 0; k < TT_NTIMERS; k++) t->timer[k] = SYNACK_TIME_NEVER;
+    deadline_update(st, t);
+}
+
+/* ---- RFC 6298 ---- */
+
+/* RFC 6298 §2.2-2.3 with alpha = 1/8, beta = 1/4, G = 1 µs clock granularity, K = 4. */
+void synack__rto_sample(struct synack_stack *st, struct tcb *t, synack_time_us r)
+{
+    if (r < 1) r = 1;
+    if (t->srtt == 0) {                     /* §2.2: first measurement */
+        t->srtt = r;
+        t->rttvar = r / 2;
+    } else {                                /* §2.3 */
+        synack_time_us d = t->srtt > r ? t->srtt - r : r - t->srtt;
+        t->rttvar = (3 * t->rttvar + d) / 4;
+        t->srtt = (7 * t->srtt + r) / 8;
+    }
+    t->rto = t->srtt + (4 * t->rttvar > 1 ? 4 * t->rttvar : 1);
+    if (t->rto < st->cfg.rto_min_us) t->rto = st->cfg.rto_min_us;   /* §2.4 */
+    if (t->rto > st->cfg.rto_max_us) t->rto = st->cfg.rto_max_us;   /* §2.5 */
+}
+
+/* §5.5: back off the timer (double it), bounded by the maximum. */
+synack_time_us synack__rto_backoff(struct synack_stack *st, struct tcb *t)
+{
+    t->rto *= 2;
+    if (t->rto > st->cfg.rto_max_us) t->rto = st->cfg.rto_max_us;
+    return t->rto;
+}
+
+/* ---- expiry ---- */
+
+static void rexmt_expired(struct synack_stack *st, struct tcb *t)
+{
+    unsigned limit = t->state == SYNACK_SYN_SENT ? st->cfg.syn_retries
+                   : t->state == SYNACK_SYN_RCVD ? st->cfg.synack_retries
+                   : st->cfg.data_retries;
+    CNT(st, tcp_rexmit_timeouts);
+    if (t->rexmt_count >= limit) {
+        /* RFC 9293 §3.8.3 (R2): give up. A half-open passive connection is reclaimed quietly
+         * (FreeBSD syncache, Linux: no RST); others report ETIMEDOUT. */
+        if (t->state == SYNACK_SYN_RCVD && t->passive) {
+            CNT(st, tcp_half_open_expired);
+            synack__tcp_close_conn(st, t, 0, "SYN-ACK retries exhausted");
+        } else {
+            CNT(st, tcp_conn_timeouts);
+            if (tcp_synchronized(t->state)) synack__tcp_send_ctl(st, t, t->snd_nxt, SYNACK_RST | SYNACK_ACK);
+            synack__tcp_close_conn(st, t, SYNACK_ETIMEDOUT, "retransmission timeout");
+        }
+        return;
+    }
+    t->rexmt_count++;
+    synack__rto_backoff(st, t);             /* RFC 6298 §5.5 */
+    t->rtt_timing = 0;                      /* Karn: no sample from a retransmitted segment */
+    if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RCVD) {
+        if (t->state == SYNACK_SYN_RCVD) CNT(st, tcp_synack_rexmit);
+        else CNT(st, tcp_rexmit);
+        synack__tcp_send_syn(st, t);
+        synack__timer_set(st, t, TT_REXMT, st->now + t->rto);
+        return;
+    }
+    /* RFC 5681 §3.1 (4): ssthresh = max(FlightSize / 2, 2*SMSS), cwnd = 1 SMSS; go back to
+     * SND.UNA and send again from there. */
+    {
+        uint32_t flight = t->snd_max - t->snd_una, mss = t->snd_mss;
+        t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+        t->cwnd = mss;
+        t->dupacks = 0;
+        t->in_recovery = 0;
+        t->recover = t->snd_max;
+    }
+    t->snd_nxt = t->snd_una;
+    synack__timer_set(st, t, TT_REXMT, SYNACK_TIME_NEVER);
+    synack__tcp_mark_dirty(st, t);
+    synack__tcp_output(st, t);
+    if (t->timer[TT_REXMT] == SYNACK_TIME_NEVER && t->snd_una != t->snd_max)
+        synack__timer_set(st, t, TT_REXMT, st->now + t->rto);
+}
+
+static void persist_expired(struct synack_stack *st, struct tcb *t)
+{
+    synack_time_us next;
+    /* RFC 9293 §3.8.6.1 (MUST-35/36): probe a zero window; keep the connection open as long
+     * as the receiver answers. Like Linux we probe with a zero-length segment carrying
+     * SEQ = SND.UNA - 1, which any receiver must answer with an ACK showing its window. */
+    CNT(st, tcp_zero_window_probes);
+    synack__tcp_send_ctl(st, t, t->snd_una - 1, SYNACK_ACK);
+    if (t->persist_shift < 6) t->persist_shift++;
+    next = (t->rto ? t->rto : st->cfg.rto_initial_us) << t->persist_shift;
+    if (next > st->cfg.rto_max_us) next = st->cfg.rto_max_us;
+    synack__timer_set(st, t, TT_PERSIST, st->now + next);
+}
+
+void synack__timers_run(struct synack_stack *st, synack_time_us now)
+{
+    while (st->heap_len && st->tcbs[st->heap[0]].deadline <= now) {
+        struct tcb *t = &st->tcbs[st->heap[0]];
+        int k, which = 0;
+        for (k = 1; k < TT_NTIMERS; k++)
+            if (t->timer[k] < t->timer[which]) which = k;
+        synack__timer_set(st, t, (enum tcp_timer)which, SYNACK_TIME_NEVER);
+        switch (which) {
+        case TT_REXMT: rexmt_expired(st, t); break;
+        case TT_PERSIST: persist_expired(st, t); break;
+        case TT_DELACK:
+            if (t->ack_pending) synack__tcp_send_ack(st, t);
+            break;
+        case TT_2MSL:
+            if (t->state == SYNACK_TIME_WAIT) {
+                synack__tcp_close_conn(st, t, 0, "2MSL timeout");
+            } else if (t->state == SYNACK_FIN_WAIT_2) {
+                CNT(st, tcp_finwait2_timeouts);
+                synack__tcp_close_conn(st, t, 0, "FIN_WAIT_2 timeout");
+            }
+            break;
+        }
+    }
+}

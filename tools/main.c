@@ -1,0 +1,26 @@
+/* The synack command: dispatches to its subcommands. */
+#include <stdio.h>
+#include <string.h>
+#include "tools.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: synack <command> [options]\n"
+        "commands:\n"
+        "  demo [--scenario NAME] [--seed N]   two stacks in virtual time, drawn as a diagram\n"
+        "  help                                this text\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (const struct tool_cmd *c = tool_cmds; c->name; c++)
+        if (!strcmp(argv[1], c->name)) return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "synack: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
