@@ -14,7 +14,7 @@ if [ -z "$line" ]; then fail=$((fail + 1)); echo "FAIL test-unit crashed (rc=$rc
   [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
 fi
 if [ "${SKIP_LIVE:-0}" != 1 ]; then
-  for t in tests/live/*.sh; do
+  for t in tests/cli/*.sh tests/live/*.sh; do
     [ -f "$t" ] || continue
     res=$(BUILD=$BUILD timeout 600 sh "$t" 2>&1); rc=$?
     printf '%s\n' "$res" | grep -E '^(PASS|FAIL|SKIP)' 

@@ -1,15 +1,13 @@
-/* The synack command: dispatches to its subcommands. */
+/* The synack command: dispatches to its subcommands (tools/cmds.c). */
 #include <stdio.h>
 #include <string.h>
 #include "tools.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: synack <command> [options]\n"
-        "commands:\n"
-        "  demo [--scenario NAME] [--seed N]   two stacks in virtual time, drawn as a diagram\n"
-        "  help                                this text\n");
+    fprintf(f, "usage: synack <command> [options]\n\ncommands:\n");
+    for (const struct tool_cmd *c = tool_cmds; c->name; c++) fprintf(f, "  %s\n", c->usage);
+    fprintf(f, "  help\n");
 }
 
 int main(int argc, char **argv)
