@@ -61,7 +61,7 @@ struct tcb {
     uint8_t fin_ooo;        /* FIN received out of order at rcv_fin_seq */
     uint8_t shut_rd;
     uint8_t nodelay, reuseaddr, linger0;
-    uint8_t dupacks, in_recovery, rexmt_count, rtt_timing, ack_pending, quickack;
+    uint8_t dupacks, in_recovery, rexmt_count, rtt_timing, ack_pending;
     uint8_t syn_opts_sent;  /* ws/ts/sack offered in our SYN */
     uint8_t persist_shift;
     int err;                /* pending SO_ERROR (negative code) */

@@ -38,7 +38,11 @@ static uint16_t window_field(struct synack_stack *st, struct tcb *t, int syn)
 {
     uint32_t wnd = synack__tcp_rcv_window(st, t), edge, cur_edge = t->rcv_adv;
     const struct bufpair *b = tcb_buf(st, t);
-    if (syn) return (uint16_t)(wnd > 65535 ? 65535 : wnd); /* RFC 7323 §2.2: SYN windows unscaled */
+    if (syn) {                              /* RFC 7323 §2.2: SYN windows are never scaled */
+        if (wnd > 65535) wnd = 65535;
+        t->rcv_adv = t->rcv_nxt + wnd;
+        return (uint16_t)wnd;
+    }
     edge = t->rcv_nxt + wnd;
     if (b && seq_gt(edge, cur_edge)) {
         uint32_t step = b->rcv.cap / 2 < t->rcv_mss ? b->rcv.cap / 2 : t->rcv_mss;
@@ -210,7 +214,6 @@ static uint32_t min32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 void synack__tcp_output(struct synack_stack *st, struct tcb *t)
 {
     struct bufpair *b = tcb_buf(st, t);
-    int sent_any = 0;
     if (!b || !tcp_synchronized(t->state) || t->state == SYNACK_TIME_WAIT) return;
     if (t->snd_una == t->iss) return; /* our SYN is not acknowledged yet */
     for (;;) {
@@ -247,7 +250,6 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
         if (t->timer[TT_REXMT] == SYNACK_TIME_NEVER)
             synack__timer_set(st, t, TT_REXMT, st->now + t->rto);  /* RFC 6298 §5.1 */
-        sent_any = 1;
     }
     /* Zero window with data waiting and nothing in flight: the persist timer probes. */
     if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una &&
@@ -259,7 +261,4 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         synack__timer_set(st, t, TT_PERSIST, SYNACK_TIME_NEVER);
         t->persist_shift = 0;
     }
-    /* An ACK owed right now (not delayed) that no data segment carried. */
-    if (!sent_any && t->ack_pending && t->quickack) synack__tcp_send_ack(st, t);
-    t->quickack = 0;
 }
