@@ -21,11 +21,14 @@ TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/harness/*.c tests/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+PD_SRC   := $(wildcard src/packetdrill/*.c)
+PD_OBJ   := $(PD_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all test asan clean bench check-core
-all: $(BUILD)/libsynack.a $(BUILD)/libsynack.so $(BUILD)/synack $(BUILD)/test-unit $(BENCH_BIN)
+PD_SO    := $(if $(PD_SRC),$(BUILD)/libsynack-packetdrill.so)
+all: $(BUILD)/libsynack.a $(BUILD)/libsynack.so $(BUILD)/synack $(BUILD)/test-unit $(BENCH_BIN) $(PD_SO)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -36,6 +39,10 @@ $(BUILD)/libsynack.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/libsynack.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The packetdrill shared-object adapter (issue 5): the stack and the adapter in one .so.
+$(BUILD)/libsynack-packetdrill.so: $(PD_OBJ) $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/synack: $(TOOL_OBJ) $(BUILD)/libsynack.a
@@ -65,4 +72,4 @@ bench: $(BENCH_BIN)
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(PD_OBJ:.o=.d)
