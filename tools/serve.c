@@ -1,3 +1,262 @@
-#include <stdio.h>
+/* `synack serve`: a synack stack on a TUN device, serving one TCP port with an app (echo,
+ * discard, chargen, http; tools/app.h). Runs until SIGINT/SIGTERM or --duration, then closes
+ * every connection cleanly and prints the stack's counters as "name value" lines.
+ *
+ * The loop: wait for the TUN fd or the next deadline (the stack's, an app's, --duration's);
+ * read a batch of packets into synack_input(); accept new connections; run the app of every
+ * connection; synack_poll() sends what all that produced. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app.h"
+#include "common.h"
+#include "synack/loop.h"
 #include "tools.h"
-int tool_serve(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "synack serve: not yet built\n"); return 1; }
+
+#define PROG "synack serve"
+#define LINGER_US (30 * 1000000LL)   /* a closing connection waits this long for the peer's FIN */
+#define STOP_GRACE_US (5 * 1000000LL)/* at shutdown, connections get this long to finish */
+
+struct sconn {
+    int h;
+    void *app;
+    int closing;                 /* shut down for writing; waiting for the peer's FIN */
+    synack_time_us close_by;
+};
+
+struct server {
+    struct net net;
+    const struct app *app;
+    struct app_ctx ax;
+    int listener;
+    struct sconn **by_handle;    /* indexed by handle */
+    int *live;                   /* handles of open connections */
+    unsigned nlive, cap;
+    unsigned long accepted;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: synack serve --tun NAME --addr IP [--host-addr IP/PREFIX] --port P\n"
+               "                    --app echo|discard|chargen|http [--root DIR] [--backlog N]\n"
+               "                    [--pcap FILE] [--trace] [--duration SECONDS]\n%s"
+               "  --port P              TCP port to listen on\n"
+               "  --app NAME            echo (RFC 862), discard (RFC 863), chargen (RFC 864),\n"
+               "                        http (HTTP/1.1 GET/HEAD of the files under --root)\n"
+               "  --backlog N           accept queue length (default 1024)\n"
+               "  --duration SECONDS    stop after this long (default: until SIGINT/SIGTERM)\n",
+            net_opts_usage);
+}
+
+static void conn_drop(struct server *sv, unsigned i)
+{
+    struct sconn *c = sv->by_handle[sv->live[i]];
+    sv->by_handle[c->h] = NULL;
+    sv->live[i] = sv->live[--sv->nlive];
+    sv->app->conn_free(c->app);
+    free(c);
+}
+
+static void conn_abort(struct server *sv, unsigned i)
+{
+    int h = sv->live[i];
+    synack_setsockopt(sv->net.st, h, SYNACK_SO_LINGER_ZERO, 1);
+    synack_close(sv->net.st, h);
+    conn_drop(sv, i);
+}
+
+/* The clean close: our FIN after what is queued; then what the peer still sends is read and
+ * dropped until its FIN, so that closing never finds unread data (which would reset). */
+static void conn_start_close(struct server *sv, struct sconn *c, synack_time_us now)
+{
+    c->closing = 1;
+    c->close_by = now + LINGER_US;
+    synack_shutdown(sv->net.st, c->h, SYNACK_SHUT_WR);
+}
+
+/* Returns 1 when the connection is finished (its handle closed). */
+static int conn_closing_step(struct server *sv, struct sconn *c, synack_time_us now)
+{
+    uint8_t junk[16384];
+    for (;;) {
+        ssize_t n = synack_recv(sv->net.st, c->h, junk, sizeof junk);
+        if (n > 0) continue;
+        if (n == 0 || errno != EAGAIN) break;  /* FIN (or the connection ended): close */
+        if (now < c->close_by) return 0;
+        break;                                 /* gave up waiting: close (may reset) */
+    }
+    synack_close(sv->net.st, c->h);
+    return 1;
+}
+
+static void accept_all(struct server *sv, synack_time_us now)
+{
+    for (;;) {
+        int h = synack_accept(sv->net.st, sv->listener, NULL, NULL);
+        if (h < 0) return;
+        struct sconn *c = malloc(sizeof *c);
+        if ((unsigned)h >= sv->cap || !c || !(c->app = sv->app->conn_new(&sv->ax, h))) {
+            free(c);
+            synack_setsockopt(sv->net.st, h, SYNACK_SO_LINGER_ZERO, 1);
+            synack_close(sv->net.st, h);
+            continue;
+        }
+        c->h = h;
+        c->closing = 0;
+        c->close_by = now;
+        sv->by_handle[h] = c;
+        sv->live[sv->nlive++] = h;
+        sv->accepted++;
+    }
+}
+
+/* Runs every connection; returns the earliest deadline any of them asked for. */
+static synack_time_us run_conns(struct server *sv, synack_time_us now)
+{
+    synack_time_us next = SYNACK_TIME_NEVER;
+    sv->ax.now = now;
+    for (unsigned i = 0; i < sv->nlive;) {
+        struct sconn *c = sv->by_handle[sv->live[i]];
+        if (c->closing) {
+            if (conn_closing_step(sv, c, now)) { conn_drop(sv, i); continue; }
+            if (c->close_by < next) next = c->close_by;
+            i++;
+            continue;
+        }
+        int ev = synack_sock_events(sv->net.st, c->h);
+        if (ev < 0) { conn_drop(sv, i); continue; }
+        enum app_result r = sv->app->step(&sv->ax, c->app, c->h, ev);
+        if (r == APP_ABORT) { conn_abort(sv, i); continue; }
+        if (r == APP_CLOSE) {
+            conn_start_close(sv, c, now);
+            continue; /* the same slot again, now closing */
+        }
+        synack_time_us d = sv->app->deadline(&sv->ax, c->app);
+        if (d < next) next = d;
+        i++;
+    }
+    return next;
+}
+
+int tool_serve(int argc, char **argv)
+{
+    struct server sv;
+    struct net_opts no;
+    struct synack_config cfg;
+    const char *app_name = NULL;
+    unsigned long port = 0, backlog = 1024;
+    double duration = -1;
+    int rc = 1;
+
+    memset(&sv, 0, sizeof sv);
+    memset(&no, 0, sizeof no);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int r = net_opt(PROG, &no, argc, argv, &i);
+        if (r < 0) return 2;
+        if (r > 0) continue;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        if (!strcmp(a, "--port") || !strcmp(a, "--app") || !strcmp(a, "--root") ||
+            !strcmp(a, "--backlog") || !strcmp(a, "--duration")) {
+            if (!v) { fprintf(stderr, "%s: %s needs a value\n", PROG, a); return 2; }
+            i++;
+            if (!strcmp(a, "--port")) { if (opt_uint(PROG, a, v, 1, 65535, &port) < 0) return 2; }
+            else if (!strcmp(a, "--app")) app_name = v;
+            else if (!strcmp(a, "--root")) sv.ax.root = v;
+            else if (!strcmp(a, "--backlog")) { if (opt_uint(PROG, a, v, 1, 65535, &backlog) < 0) return 2; }
+            else if (opt_double(PROG, a, v, &duration) < 0) return 2;
+            continue;
+        }
+        fprintf(stderr, "%s: unknown option '%s'\n", PROG, a);
+        usage(stderr);
+        return 2;
+    }
+    if (!no.tun || !no.have_addr || !port || !app_name) {
+        fprintf(stderr, "%s: --tun, --addr, --port and --app are required\n", PROG);
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(app_name, "echo")) sv.app = &app_echo;
+    else if (!strcmp(app_name, "discard")) sv.app = &app_discard;
+    else if (!strcmp(app_name, "chargen")) sv.app = &app_chargen;
+    else if (!strcmp(app_name, "http")) sv.app = &app_http;
+    else {
+        fprintf(stderr, "%s: unknown app '%s' (echo, discard, chargen, http)\n", PROG, app_name);
+        return 2;
+    }
+    if (sv.app->init && sv.app->init(&sv.ax) < 0) return 2;
+
+    synack_config_default(&cfg);
+    cfg.syn_backlog = backlog > 256 ? (unsigned)backlog : 256;
+    if (net_open(&sv.net, PROG, &no, &cfg) < 0) return 1;
+    sv.ax.st = sv.net.st;
+    sv.cap = cfg.max_sockets;
+    sv.by_handle = calloc(sv.cap, sizeof *sv.by_handle);
+    sv.live = calloc(sv.cap, sizeof *sv.live);
+    if (!sv.by_handle || !sv.live) {
+        fprintf(stderr, "%s: out of memory\n", PROG);
+        goto out;
+    }
+
+    char ip[16];
+    sv.listener = synack_socket(sv.net.st, SYNACK_SOCK_STREAM);
+    if (sv.listener < 0 || synack_bind(sv.net.st, sv.listener, no.addr, (uint16_t)port) < 0 ||
+        synack_listen(sv.net.st, sv.listener, (int)backlog) < 0) {
+        fprintf(stderr, "%s: cannot listen on %s:%lu: %s\n", PROG, synack_ip_str(no.addr, ip), port,
+                strerror(errno));
+        goto out;
+    }
+    if (synack_loop_install_stop_signals(&stop_flag) < 0) {
+        fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
+        goto out;
+    }
+    fprintf(stderr, "%s: %s app on %s:%lu via %s\n", PROG, sv.app->name, synack_ip_str(no.addr, ip),
+            port, synack_tun_name(sv.net.tun));
+
+    synack_time_us now = net_now();
+    synack_time_us end = duration >= 0 ? now + (synack_time_us)(duration * 1e6) : SYNACK_TIME_NEVER;
+    synack_time_us stop_by = SYNACK_TIME_NEVER, app_next = SYNACK_TIME_NEVER;
+    for (;;) {
+        now = net_now();
+        if (!sv.ax.stopping && (stop_flag || now >= end)) {
+            /* Stop: no new connections; the apps finish what they are doing and close. */
+            sv.ax.stopping = 1;
+            stop_by = now + STOP_GRACE_US;
+            accept_all(&sv, now);
+            synack_close(sv.net.st, sv.listener);
+            sv.listener = -1;
+            app_next = run_conns(&sv, now);
+            net_tx(&sv.net);
+        }
+        if (sv.ax.stopping) {
+            if (sv.nlive == 0 && net_active_conns(&sv.net) == 0) break;
+            if (now >= stop_by) {
+                while (sv.nlive) conn_abort(&sv, 0);
+                net_tx(&sv.net);
+                break;
+            }
+        }
+        synack_time_us d = app_next < end ? app_next : end;
+        if (stop_by < d) d = stop_by;
+        unsigned ready;
+        if (net_wait(&sv.net, NULL, 0, d, &ready) < 0) goto out;
+        now = net_now();
+        if (ready & 1) net_rx(&sv.net);
+        if (sv.listener >= 0) accept_all(&sv, now);
+        app_next = run_conns(&sv, now);
+        net_tx(&sv.net);
+    }
+    rc = 0;
+    fprintf(stderr, "%s: stopped after %lu connections\n", PROG, sv.accepted);
+    net_print_counters(&sv.net, stdout);
+out:
+    if (sv.by_handle)
+        while (sv.nlive) conn_drop(&sv, 0);
+    free(sv.by_handle);
+    free(sv.live);
+    net_close(&sv.net);
+    return rc;
+}

@@ -1,0 +1,387 @@
+/* TUN + stack plumbing shared by `synack serve` and `synack connect` (tools/common.h). */
+#include "common.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "synack/loop.h"
+#include "synack/platform.h"
+
+/* ---- option parsing ---- */
+
+static int bad(const char *prog, const char *opt, const char *s)
+{
+    fprintf(stderr, "%s: bad value '%s' for %s\n", prog, s ? s : "", opt);
+    return -1;
+}
+
+int opt_ip(const char *prog, const char *opt, const char *s, uint32_t *out)
+{
+    if (!s || synack_ip_parse(s, out) < 0) return bad(prog, opt, s);
+    return 0;
+}
+
+int opt_uint(const char *prog, const char *opt, const char *s, unsigned long lo, unsigned long hi,
+             unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+    if (!s || !*s || *s == '-' || *s == '+') return bad(prog, opt, s);
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) return bad(prog, opt, s);
+    *out = v;
+    return 0;
+}
+
+int opt_double(const char *prog, const char *opt, const char *s, double *out)
+{
+    char *end;
+    double v;
+    if (!s || !*s) return bad(prog, opt, s);
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || *end || !(v >= 0) || v > 1e9) return bad(prog, opt, s);
+    *out = v;
+    return 0;
+}
+
+int opt_ip_prefix(const char *prog, const char *opt, const char *s, uint32_t *addr, int *prefix)
+{
+    char buf[32];
+    const char *slash = s ? strchr(s, '/') : NULL;
+    unsigned long p;
+    if (!slash || (size_t)(slash - s) >= sizeof buf) return bad(prog, opt, s);
+    memcpy(buf, s, (size_t)(slash - s));
+    buf[slash - s] = 0;
+    if (synack_ip_parse(buf, addr) < 0) return bad(prog, opt, s);
+    if (opt_uint(prog, opt, slash + 1, 1, 32, &p) < 0) return -1;
+    *prefix = (int)p;
+    return 0;
+}
+
+int opt_ip_port(const char *prog, const char *opt, const char *s, uint32_t *addr, uint16_t *port)
+{
+    char buf[32];
+    const char *colon = s ? strrchr(s, ':') : NULL;
+    unsigned long p;
+    if (!colon || (size_t)(colon - s) >= sizeof buf) return bad(prog, opt, s);
+    memcpy(buf, s, (size_t)(colon - s));
+    buf[colon - s] = 0;
+    if (synack_ip_parse(buf, addr) < 0) return bad(prog, opt, s);
+    if (opt_uint(prog, opt, colon + 1, 1, 65535, &p) < 0) return -1;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+const char net_opts_usage[] =
+    "  --tun NAME            TUN device to create or attach to\n"
+    "  --addr IP             synack's own address\n"
+    "  --host-addr IP/PREFIX configure the kernel's side of the device (address, MTU, up);\n"
+    "                        without it the device is used as it is already configured\n"
+    "  --pcap FILE           write every IP packet in and out (pcap, LINKTYPE_RAW)\n"
+    "  --trace               print state transitions and segments to stderr\n"
+    "  --mtu N               link MTU (default: the device's, or 1500 with --host-addr)\n"
+    "  --rcvbuf BYTES        per-connection receive buffer (default 512 KiB)\n"
+    "  --sndbuf BYTES        per-connection send buffer (default 512 KiB)\n"
+    "  --max-conns N         connections with buffers at once (default 512)\n";
+
+int net_opt(const char *prog, struct net_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    unsigned long u;
+    int takes = 1;
+    if (!strcmp(a, "--trace")) { o->trace = 1; return 1; }
+    if (strcmp(a, "--tun") && strcmp(a, "--addr") && strcmp(a, "--host-addr") && strcmp(a, "--pcap") &&
+        strcmp(a, "--mtu") && strcmp(a, "--rcvbuf") && strcmp(a, "--sndbuf") && strcmp(a, "--max-conns"))
+        return 0;
+    if (!v) {
+        fprintf(stderr, "%s: %s needs a value\n", prog, a);
+        return -1;
+    }
+    if (!strcmp(a, "--tun")) {
+        if (!*v || strlen(v) >= SYNACK_TUN_NAMSIZ) return bad(prog, a, v);
+        o->tun = v;
+    } else if (!strcmp(a, "--addr")) {
+        if (opt_ip(prog, a, v, &o->addr) < 0) return -1;
+        o->have_addr = 1;
+    } else if (!strcmp(a, "--host-addr")) {
+        if (opt_ip_prefix(prog, a, v, &o->host_addr, &o->host_prefix) < 0) return -1;
+    } else if (!strcmp(a, "--pcap")) {
+        o->pcap = v;
+    } else if (!strcmp(a, "--mtu")) {
+        if (opt_uint(prog, a, v, 576, 65535, &u) < 0) return -1;
+        o->mtu = (unsigned)u;
+    } else if (!strcmp(a, "--rcvbuf")) {
+        if (opt_uint(prog, a, v, 4096, 1u << 30, &u) < 0) return -1;
+        o->rcvbuf = (unsigned)u;
+    } else if (!strcmp(a, "--sndbuf")) {
+        if (opt_uint(prog, a, v, 4096, 1u << 30, &u) < 0) return -1;
+        o->sndbuf = (unsigned)u;
+    } else if (!strcmp(a, "--max-conns")) {
+        if (opt_uint(prog, a, v, 1, 1u << 20, &u) < 0) return -1;
+        o->max_conns = (unsigned)u;
+    }
+    *i += takes;
+    return 1;
+}
+
+/* ---- clocks ---- */
+
+synack_time_us net_now(void) { return synack_platform_now_us(); }
+
+static synack_time_us wall_offset(void)
+{
+    struct timespec r;
+    clock_gettime(CLOCK_REALTIME, &r);
+    return (synack_time_us)r.tv_sec * 1000000 + r.tv_nsec / 1000 - synack_platform_now_us();
+}
+
+/* ---- trace hooks ---- */
+
+static void flags_str(uint8_t f, char *out)
+{
+    char *p = out;
+    if (f & SYNACK_SYN) *p++ = 'S';
+    if (f & SYNACK_FIN) *p++ = 'F';
+    if (f & SYNACK_RST) *p++ = 'R';
+    if (f & SYNACK_PSH) *p++ = 'P';
+    if (f & SYNACK_URG) *p++ = 'U';
+    if (f & SYNACK_ECE) *p++ = 'E';
+    if (f & SYNACK_CWR) *p++ = 'W';
+    if (f & SYNACK_ACK) *p++ = '.';
+    *p = 0;
+}
+
+static void on_state(void *ctx, synack_time_us now, int conn, int old_state, int new_state,
+                     const char *event)
+{
+    struct net *n = ctx;
+    if (old_state != SYNACK_CLOSED && old_state >= 0 && old_state < SYNACK_NSTATES) n->nstate[old_state]--;
+    if (new_state != SYNACK_CLOSED && new_state >= 0 && new_state < SYNACK_NSTATES) n->nstate[new_state]++;
+    if (!n->trace) return;
+    synack_time_us t = now - n->t0;
+    fprintf(stderr, "[%4lld.%06lld] state conn %d %s -> %s (%s)\n", (long long)(t / 1000000),
+            (long long)(t % 1000000), conn, synack_state_name(old_state), synack_state_name(new_state),
+            event ? event : "");
+}
+
+static void on_segment(void *ctx, synack_time_us now, enum synack_dir dir,
+                       const struct synack_seg_info *s)
+{
+    struct net *n = ctx;
+    char a[16], b[16], fl[12], opts[160];
+    size_t o = 0;
+    if (!n->trace) return;
+    synack_time_us t = now - n->t0;
+    flags_str(s->flags, fl);
+    opts[0] = 0;
+#define OPT(...) do { if (o < sizeof opts) o += (size_t)snprintf(opts + o, sizeof opts - o, __VA_ARGS__); } while (0)
+    if (s->has_mss) OPT(",mss %u", (unsigned)s->mss);
+    if (s->has_ws) OPT(",wscale %u", (unsigned)s->ws);
+    if (s->sack_ok) OPT(",sackOK");
+    if (s->has_ts) OPT(",TS val %lu ecr %lu", (unsigned long)s->tsval, (unsigned long)s->tsecr);
+#undef OPT
+    fprintf(stderr, "[%4lld.%06lld] %s %s:%u > %s:%u [%s] seq %lu ack %lu win %u len %lu%s%s%s\n",
+            (long long)(t / 1000000), (long long)(t % 1000000), dir == SYNACK_DIR_IN ? "in " : "out",
+            synack_ip_str(s->saddr, a), (unsigned)s->sport, synack_ip_str(s->daddr, b),
+            (unsigned)s->dport, fl, (unsigned long)s->seq, (unsigned long)s->ack,
+            (unsigned)s->window, (unsigned long)s->len, opts[0] ? " <" : "", opts[0] ? opts + 1 : "",
+            opts[0] ? ">" : "");
+}
+
+long net_active_conns(const struct net *n)
+{
+    long k = 0;
+    for (int s = 0; s < SYNACK_NSTATES; s++)
+        if (s != SYNACK_CLOSED && s != SYNACK_LISTEN && s != SYNACK_TIME_WAIT) k += n->nstate[s];
+    return k;
+}
+
+/* ---- open / close ---- */
+
+static unsigned device_mtu(const char *name)
+{
+    struct ifreq ifr;
+    unsigned mtu = 0;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return 0;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, name, strnlen(name, IFNAMSIZ - 1));
+    if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0) mtu = (unsigned)ifr.ifr_mtu;
+    close(s);
+    return mtu;
+}
+
+int net_open(struct net *n, const char *prog, const struct net_opts *o, struct synack_config *cfg)
+{
+    char name[SYNACK_TUN_NAMSIZ];
+    char ip[16];
+    int rc;
+    memset(n->nstate, 0, sizeof n->nstate);
+    n->prog = prog;
+    n->trace = o->trace;
+    n->t0 = net_now();
+    n->wall_offset = wall_offset();
+    n->tx_errors = 0;
+    n->st = NULL;
+    n->pcap = NULL;
+    for (int i = 0; i < NET_BATCH; i++) n->rxbuf[i] = NULL;
+
+    n->tun = synack_tun_open(o->tun, name);
+    if (!n->tun) {
+        fprintf(stderr, "%s: cannot open TUN device %s: %s\n", prog, o->tun, strerror(errno));
+        return -1;
+    }
+    if (o->host_prefix) {
+        n->mtu = o->mtu ? o->mtu : 1500;
+        if (synack_tun_configure(name, o->host_addr, o->host_prefix, n->mtu) < 0) {
+            fprintf(stderr, "%s: cannot configure %s with %s/%d: %s\n", prog, name,
+                    synack_ip_str(o->host_addr, ip), o->host_prefix, strerror(errno));
+            goto fail;
+        }
+    } else {
+        unsigned dev = device_mtu(name);
+        n->mtu = o->mtu ? o->mtu : dev ? dev : 1500;
+        if (dev && n->mtu > dev) n->mtu = dev;
+    }
+    for (int i = 0; i < NET_BATCH; i++) {
+        n->rxbuf[i] = malloc(65536);
+        if (!n->rxbuf[i]) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            goto fail;
+        }
+    }
+
+    cfg->addr = o->addr;
+    if (synack_platform_random(cfg->secret, sizeof cfg->secret) < 0) {
+        fprintf(stderr, "%s: no entropy for the stack's secret: %s\n", prog, strerror(errno));
+        goto fail;
+    }
+    cfg->mtu = n->mtu;
+    cfg->rcvbuf_bytes = o->rcvbuf ? o->rcvbuf : 512 * 1024;
+    cfg->sndbuf_bytes = o->sndbuf ? o->sndbuf : 512 * 1024;
+    cfg->max_buffers = o->max_conns ? o->max_conns : 512;
+    /* Slots also hold half-open and TIME_WAIT connections (Linux-style short connections
+     * leave one TIME_WAIT per connection on the side that closes first). */
+    cfg->max_sockets = cfg->max_buffers * 8 < 1024 ? 1024 : cfg->max_buffers * 8;
+    cfg->tx_queue_frames = 1024;
+    cfg->hooks.ctx = n;
+    cfg->hooks.on_state = on_state;
+    cfg->hooks.on_segment = o->trace ? on_segment : NULL;
+    rc = synack_stack_new(cfg, &n->st);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot create the stack: %s\n", prog, strerror(-rc));
+        goto fail;
+    }
+    synack_set_now(n->st, net_now());
+    if (o->pcap) {
+        n->pcap = synack_pcap_open(o->pcap);
+        if (!n->pcap) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, o->pcap, strerror(errno));
+            goto fail;
+        }
+    }
+    if (n->trace)
+        fprintf(stderr, "[%4d.%06d] %s on %s: stack %s, mtu %u\n", 0, 0, prog, name,
+                synack_ip_str(o->addr, ip), n->mtu);
+    return 0;
+fail:
+    net_close(n);
+    return -1;
+}
+
+void net_close(struct net *n)
+{
+    if (n->pcap) synack_pcap_close(n->pcap);
+    n->pcap = NULL;
+    if (n->st) synack_stack_free(n->st);
+    n->st = NULL;
+    synack_tun_close(n->tun);
+    n->tun = NULL;
+    for (int i = 0; i < NET_BATCH; i++) { free(n->rxbuf[i]); n->rxbuf[i] = NULL; }
+}
+
+/* ---- the loop's steps ---- */
+
+int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadline, unsigned *ready)
+{
+    int fds[SYNACK_LOOP_MAX_FDS];
+    synack_time_us d = synack_poll_at(n->st);
+    if (deadline < d) d = deadline;
+    fds[0] = synack_tun_fd(n->tun);
+    for (int i = 0; i < nextra && i + 1 < SYNACK_LOOP_MAX_FDS; i++) fds[i + 1] = extra[i];
+    int r = synack_loop_wait(fds, 1 + nextra, d, ready);
+    if (r < 0) {
+        *ready = 0;
+        if (errno == EINTR) return 0;
+        fprintf(stderr, "%s: wait: %s\n", n->prog, strerror(errno));
+        return -1;
+    }
+    return (int)*ready;
+}
+
+int net_rx(struct net *n)
+{
+    int got = synack_tun_read_batch(n->tun, n->rxbuf, 65536, n->rxlen, NET_BATCH);
+    if (got < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            fprintf(stderr, "%s: reading %s: %s\n", n->prog, synack_tun_name(n->tun), strerror(errno));
+        return 0;
+    }
+    synack_time_us now = net_now();
+    for (int i = 0; i < got; i++) {
+        if (n->pcap) synack_pcap_write(n->pcap, now + n->wall_offset, n->rxbuf[i], n->rxlen[i]);
+        /* IPv6 and anything else that is not IPv4 (the kernel sends router solicitations and
+         * the like on a fresh device) is left to the stack to count and drop. */
+        synack_input(n->st, now, n->rxbuf[i], n->rxlen[i]);
+    }
+    return got;
+}
+
+static void emit(void *ctx, const uint8_t *pkt, size_t len)
+{
+    struct net *n = ctx;
+    if (n->pcap) synack_pcap_write(n->pcap, net_now() + n->wall_offset, pkt, len);
+    if (synack_tun_write(n->tun, pkt, len) < 0) {
+        if (n->tx_errors++ == 0 && errno != EAGAIN)
+            fprintf(stderr, "%s: writing to %s: %s\n", n->prog, synack_tun_name(n->tun), strerror(errno));
+    }
+}
+
+void net_tx(struct net *n) { synack_poll(n->st, net_now(), emit, n); }
+
+void net_print_counters(struct net *n, FILE *f)
+{
+    struct synack_tun_stats ts;
+    for (int c = 0; c < SYNACK_NCOUNTERS; c++)
+        fprintf(f, "%s %llu\n", synack_counter_name((enum synack_counter)c),
+                (unsigned long long)synack_counter_get(n->st, (enum synack_counter)c));
+    synack_tun_stats(n->tun, &ts);
+    fprintf(f, "tun_rx_packets %llu\ntun_tx_packets %llu\ntun_rx_truncated %llu\n"
+               "tun_tx_waits %llu\ntun_tx_dropped %llu\ntun_tx_errors %llu\n",
+            (unsigned long long)ts.rx_packets, (unsigned long long)ts.tx_packets,
+            (unsigned long long)ts.rx_truncated, (unsigned long long)ts.tx_waits,
+            (unsigned long long)ts.tx_dropped, (unsigned long long)ts.tx_errors);
+    fflush(f);
+}
+
+const char *errno_text(int e)
+{
+    switch (e) {
+    case ECONNREFUSED: return "connection refused";
+    case ECONNRESET: return "connection reset by peer";
+    case ETIMEDOUT: return "connection timed out";
+    case ECONNABORTED: return "connection aborted";
+    case EHOSTUNREACH: return "host unreachable";
+    case ENETUNREACH: return "network unreachable";
+    case EPIPE: return "broken pipe";
+    default: return strerror(e);
+    }
+}

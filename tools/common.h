@@ -1,0 +1,83 @@
+/* Shared by `synack serve` and `synack connect`: option parsing helpers, the TUN + stack
+ * plumbing (open, configure, read batches into synack_input, emit to the TUN and a pcap), the
+ * --trace hooks, and a tally of connection states fed by the on_state hook. */
+#ifndef SYNACK_TOOLS_COMMON_H
+#define SYNACK_TOOLS_COMMON_H
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "synack/link.h"
+#include "synack/socket.h"
+#include "synack/synack.h"
+#include "synack/tun.h"
+
+/* Packets read from the TUN per batch (each one synack_input() call). */
+#define NET_BATCH 64
+
+/* Options both commands share. */
+struct net_opts {
+    const char *tun;            /* --tun NAME */
+    uint32_t addr;              /* --addr IP (synack's own) */
+    int have_addr;
+    uint32_t host_addr;         /* --host-addr IP/PREFIX (kernel side), optional */
+    int host_prefix;            /* 0 = not given */
+    const char *pcap;           /* --pcap FILE */
+    int trace;                  /* --trace */
+    unsigned mtu;               /* --mtu (0 = the device's, or 1500 when we configure it) */
+    unsigned rcvbuf, sndbuf;    /* --rcvbuf/--sndbuf bytes (0 = default) */
+    unsigned max_conns;         /* --max-conns (0 = default) */
+};
+
+struct net {
+    const char *prog;           /* "synack serve" / "synack connect", for messages */
+    struct synack_stack *st;
+    struct synack_tun *tun;
+    struct synack_pcap *pcap;
+    int trace;
+    synack_time_us t0;          /* start (monotonic), for trace timestamps */
+    synack_time_us wall_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for pcap stamps */
+    unsigned mtu;
+    uint8_t *rxbuf[NET_BATCH];
+    size_t rxlen[NET_BATCH];
+    uint64_t tx_errors;
+    /* connections by state, kept by the on_state hook (every transition goes through it) */
+    long nstate[SYNACK_NSTATES];
+};
+
+/* Parsing. Each returns 0, or -1 after printing "prog: bad VALUE for --opt". */
+int opt_ip(const char *prog, const char *opt, const char *s, uint32_t *out);
+int opt_ip_prefix(const char *prog, const char *opt, const char *s, uint32_t *addr, int *prefix);
+int opt_ip_port(const char *prog, const char *opt, const char *s, uint32_t *addr, uint16_t *port);
+int opt_uint(const char *prog, const char *opt, const char *s, unsigned long lo, unsigned long hi,
+             unsigned long *out);
+int opt_double(const char *prog, const char *opt, const char *s, double *out);
+
+/* Handles the options of struct net_opts at argv[*i] (advancing *i past a value).
+ * Returns 1 if it was one of them, 0 if not, -1 on a bad or missing value (message printed). */
+int net_opt(const char *prog, struct net_opts *o, int argc, char **argv, int *i);
+/* Usage lines of those options. */
+extern const char net_opts_usage[];
+
+/* Opens the TUN device, configures the host side when asked, creates the stack with cfg
+ * (addr, secret, mtu, hooks and the buffer sizes from o filled in here). 0 or -1 (printed). */
+int net_open(struct net *n, const char *prog, const struct net_opts *o, struct synack_config *cfg);
+void net_close(struct net *n);
+
+/* Waits for the TUN fd (index 0) and extra fds (indices 1..), until the stack's deadline or
+ * `deadline`, whichever is earlier. Returns the ready mask (bit 0 = TUN, bit 1+i = extra[i]),
+ * 0 on timeout or a signal, -1 on an error (printed). */
+int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadline, unsigned *ready);
+/* Reads up to one batch of packets and feeds them to the stack. Returns packets read. */
+int net_rx(struct net *n);
+/* synack_poll(now) with packets going to the TUN and the pcap. */
+void net_tx(struct net *n);
+synack_time_us net_now(void);
+
+/* Connections not CLOSED, LISTEN or TIME_WAIT. */
+long net_active_conns(const struct net *n);
+
+/* Prints every counter as "name value", then the TUN driver's as "tun_name value". */
+void net_print_counters(struct net *n, FILE *f);
+
+const char *errno_text(int e); /* "connection refused", ... (lower case) */
+#endif
