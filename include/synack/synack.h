@@ -86,6 +86,11 @@ struct synack_hooks {
                        const struct synack_seg_info *seg);
 };
 
+/** SYN cookie modes, as Linux's net.ipv4.tcp_syncookies: off (a full half-open queue drops
+ *  SYNs), auto (cookies only while the syncache or a listener's half-open share is full),
+ *  always (every SYN-ACK carries a cookie; nothing is kept). */
+enum { SYNACK_SYNCOOKIES_OFF = 0, SYNACK_SYNCOOKIES_AUTO = 1, SYNACK_SYNCOOKIES_ALWAYS = 2 };
+
 /** Stack configuration. Fill with synack_config_default() and change what you need. */
 struct synack_config {
     uint32_t addr;                 /**< this stack's IPv4 address, host byte order */
@@ -99,6 +104,9 @@ struct synack_config {
     unsigned mtu;                  /**< link MTU (default 1500); MSS = mtu - 40 */
     unsigned tx_queue_frames;      /**< packets queued between synack_poll calls (default 512) */
     unsigned syn_backlog;          /**< half-open connections per listener (default 256) */
+    int syncookies;                /**< SYNACK_SYNCOOKIES_OFF/AUTO/ALWAYS (default AUTO) */
+    unsigned syncache_entries;     /**< half-open entries, all listeners (default 4096; 64 B each) */
+    unsigned syncache_bucket_limit;/**< entries per hash bucket (default 16) */
     synack_time_us msl_us;         /**< maximum segment lifetime (default 30 s); TIME_WAIT = 2*MSL */
     synack_time_us rto_initial_us; /**< initial RTO (default 1 s, RFC 6298 2.1) */
     synack_time_us rto_min_us;     /**< minimum RTO (default 200 ms) */
@@ -176,6 +184,13 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_challenge_acks_limited, "RFC 5961 challenge ACKs suppressed by the rate limit") \
     X(tcp_timewait_recycled, "TIME_WAIT connections replaced by a new SYN (RFC 6191)") \
     X(tcp_syn_in, "SYNs received on a listener") \
+    X(tcp_syn_dropped, "SYNs dropped (queues full with cookies off, or accept queue full)") \
+    X(tcp_syncache_added, "half-open connections entered in the syncache") \
+    X(tcp_syncache_overflow, "SYNs that found the syncache, its bucket or the listener's share full") \
+    X(tcp_syncookies_sent, "SYN-ACKs carrying a SYN cookie") \
+    X(tcp_syncookies_ok, "final ACKs with a valid SYN cookie") \
+    X(tcp_syncookies_bad_mac, "final ACKs whose cookie failed the MAC check") \
+    X(tcp_syncookies_stale, "final ACKs with a cookie older than its lifetime") \
     X(tcp_synack_sent, "SYN-ACKs sent (first transmissions)") \
     X(tcp_synack_rexmit, "SYN-ACKs retransmitted") \
     X(tcp_half_open_expired, "half-open connections reclaimed after retries") \
@@ -210,6 +225,7 @@ struct synack_mem_stats {
     unsigned buffers_max;
     unsigned timers_armed;         /**< connections with a timer armed */
     unsigned tx_queued;            /**< packets waiting for synack_poll() */
+    unsigned half_open;            /**< syncache entries in use */
     size_t bytes_reserved;         /**< everything allocated at synack_stack_new() */
 };
 void synack_mem_stats(const struct synack_stack *st, struct synack_mem_stats *out);

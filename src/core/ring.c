@@ -30,7 +30,7 @@ void ring_consume(struct ring *r, uint32_t n)
     if (n > r->len) n = r->len;
     r->head = (r->head + n) % r->cap;
     r->len -= n;
-    if (r->len == 0) r->head = 0;
+    /* head is not reset when the ring empties: out-of-order bytes may wait beyond it. */
 }
 
 /* Adds [start, end) to the sorted, disjoint range list, merging neighbours. */

@@ -290,7 +290,7 @@ int synack__sock_shutdown(struct synack_stack *st, int s, int how)
 static void tcp_abort(struct synack_stack *st, struct tcb *t, const char *event)
 {
     if (tcp_synchronized(t->state) && t->state != SYNACK_TIME_WAIT)
-        synack__tcp_send_ctl(st, t, t->snd_nxt, SYNACK_RST | SYNACK_ACK);
+        synack__tcp_send_ctl(st, t, t->snd_max, SYNACK_RST | SYNACK_ACK);
     synack__tcp_close_conn(st, t, SYNACK_ECONNABORTED, event);
 }
 
@@ -306,6 +306,7 @@ static void close_listener(struct synack_stack *st, struct tcb *l)
         else if (c->state == SYNACK_SYN_RCVD) synack__tcp_close_conn(st, c, 0, "listener closed");
         else tcp_abort(st, c, "listener closed");
     }
+    synack__syncache_drop_listener(st, l);
     l->acc_head = l->acc_tail = -1;
     l->n_accept = l->n_half = 0;
     synack__tcp_close_conn(st, l, 0, "user close");

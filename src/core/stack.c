@@ -48,6 +48,9 @@ void synack_config_default(struct synack_config *cfg)
     cfg->fin_wait2_timeout_us = 60 * 1000000LL;
     cfg->icmp_ratelimit_per_s = 100;
     cfg->challenge_ack_limit = 10;
+    cfg->syncookies = SYNACK_SYNCOOKIES_AUTO;
+    cfg->syncache_entries = 4096;
+    cfg->syncache_bucket_limit = 16;
     cfg->window_scaling = 1;
     cfg->timestamps = 1;
 }
@@ -83,7 +86,9 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
     st->txq = malloc((size_t)st->txq_cap * cfg->mtu);
     st->txq_len = calloc(st->txq_cap, sizeof *st->txq_len);
     st->scratch = malloc(cfg->mtu);
-    if (!st->scratch || !st->tcbs || !st->bufs || !st->buf_mem || !st->hash || !st->heap || !st->txq ||
+    if (st->cfg.syncache_entries == 0) st->cfg.syncache_entries = 1;
+    st->sc = malloc(synack__syncache_size(st->cfg.syncache_entries));
+    if (!st->sc || !st->scratch || !st->tcbs || !st->bufs || !st->buf_mem || !st->hash || !st->heap || !st->txq ||
         !st->txq_len) {
         synack_stack_free(st);
         return SYNACK_ENOMEM;
@@ -92,6 +97,8 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
                          bufbytes * st->nbufs + hsize * sizeof *st->hash +
                          st->ntcbs * sizeof *st->heap + (size_t)st->txq_cap * cfg->mtu +
                          st->txq_cap * sizeof *st->txq_len;
+    st->bytes_reserved += synack__syncache_size(st->cfg.syncache_entries) + cfg->mtu;
+    synack__syncache_init(st->sc, st->cfg.syncache_entries, st->cfg.syncache_bucket_limit);
     st->hash_mask = (uint32_t)hsize - 1;
     for (i = 0; i < hsize; i++) st->hash[i] = -1;
     st->free_tcb = -1;
@@ -140,6 +147,7 @@ void synack_stack_free(struct synack_stack *st)
     free(st->txq);
     free(st->txq_len);
     free(st->scratch);
+    free(st->sc);
     free(st);
 }
 
@@ -150,6 +158,7 @@ void synack_mem_stats(const struct synack_stack *st, struct synack_mem_stats *ou
     out->buffers_in_use = st->bufs_in_use;
     out->buffers_max = st->nbufs;
     out->timers_armed = st->heap_len;
+    out->half_open = synack__syncache_used(st);
     out->tx_queued = st->txq_count;
     out->bytes_reserved = st->bytes_reserved;
 }
@@ -369,8 +378,11 @@ void synack_poll(struct synack_stack *st, synack_time_us now, synack_emit_fn emi
 synack_time_us synack_poll_at(struct synack_stack *st)
 {
     if (st->txq_count || st->dirty_head >= 0) return st->now;
-    if (st->heap_len == 0) return SYNACK_TIME_NEVER;
-    return st->tcbs[st->heap[0]].deadline;
+    {
+        synack_time_us d = synack__syncache_next(st);
+        if (st->heap_len && st->tcbs[st->heap[0]].deadline < d) d = st->tcbs[st->heap[0]].deadline;
+        return d;
+    }
 }
 
 /* ---- tracing ---- */

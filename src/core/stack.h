@@ -130,6 +130,7 @@ struct synack_stack {
     int listeners;          /* listening sockets, linked through qnext */
     int udp_socks;          /* UDP sockets, linked through qnext */
 
+    struct synack_syncache *sc; /* half-open connections (tcp_syncache.c) */
     int *heap;              /* timer heap of tcb indices ordered by deadline */
     unsigned heap_len;
 
@@ -181,6 +182,8 @@ int reass_add(struct reass *a, uint32_t start, uint32_t end);
 uint32_t reass_take_front(struct reass *a, uint32_t contiguous);
 
 /* tcp_conn.c */
+uint32_t synack__tuple_hash(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
+                            uint32_t raddr, uint16_t rport);
 struct tcb *synack__tcp_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport,
                                uint32_t raddr, uint16_t rport);
 struct tcb *synack__tcp_listener(struct synack_stack *st, uint32_t laddr, uint16_t lport);
@@ -196,6 +199,19 @@ void synack__tcp_mark_dirty(struct synack_stack *st, struct tcb *t);
 void synack__tcp_free_socket(struct synack_stack *st, struct tcb *t);
 int synack__tcp_port_bound(struct synack_stack *st, uint16_t port);
 uint16_t synack__tcp_ephemeral_port(struct synack_stack *st, uint32_t raddr, uint16_t rport);
+
+/* tcp_syncache.c */
+struct synack_syncache;
+size_t synack__syncache_size(unsigned entries);
+struct synack_syncache *synack__syncache_init(void *mem, unsigned entries, unsigned bucket_limit);
+unsigned synack__syncache_used(const struct synack_stack *st);
+void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
+                          const struct tcp_view *tv);
+void synack__syncache_segment(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
+                              struct tcp_view *tv);
+void synack__syncache_timers(struct synack_stack *st, synack_time_us now);
+synack_time_us synack__syncache_next(const struct synack_stack *st);
+void synack__syncache_drop_listener(struct synack_stack *st, struct tcb *l);
 
 /* tcp_timer.c */
 void synack__timer_set(struct synack_stack *st, struct tcb *t, enum tcp_timer which,
@@ -220,6 +236,8 @@ uint32_t synack__tcp_snd_buffered(const struct synack_stack *st, const struct tc
 
 /* tcp_input.c */
 void synack__tcp_input(struct synack_stack *st, const struct ip4_view *ip);
+void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct ip4_view *ip,
+                            struct tcp_view *tv);
 void synack__tcp_icmp_error(struct synack_stack *st, uint8_t type, uint8_t code,
                             const uint8_t *orig, size_t len);
 

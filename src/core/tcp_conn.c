@@ -8,13 +8,15 @@
 #include "siphash.h"
 #include <string.h>
 
-static uint32_t tuple_hash(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
-                           uint32_t raddr, uint16_t rport)
+/* Keyed hash of a 4-tuple (SipHash: no hash-flooding of the tables by chosen ports). */
+uint32_t synack__tuple_hash(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
+                            uint32_t raddr, uint16_t rport)
 {
     uint8_t k[12];
     wr32(k, laddr); wr32(k + 4, raddr); wr16(k + 8, lport); wr16(k + 10, rport);
-    return (uint32_t)siphash24(st->hash_key, k, sizeof k) & st->hash_mask;
+    return (uint32_t)siphash24(st->hash_key, k, sizeof k);
 }
+#define tuple_hash(st, la, lp, ra, rp) (synack__tuple_hash(st, la, lp, ra, rp) & (st)->hash_mask)
 
 struct tcb *synack__tcp_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport,
                                uint32_t raddr, uint16_t rport)

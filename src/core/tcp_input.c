@@ -1,6 +1,6 @@
 /* TCP input: RFC 9293 §3.10.7 "SEGMENT ARRIVES", one entry point per unsynchronized state
  * (closed_input, listen_input, synsent_input) and one function for the synchronized states
- * (sync_input) whose blocks are the RFC's steps in order.
+ * (synack__tcp_sync_input) whose blocks are the RFC's steps in order.
  *
  * Read first: RFC 9293 §3.10.7, RFC 5961 (blind RST/SYN/data injection: challenge ACKs),
  * RFC 1337 (TIME-WAIT assassination), RFC 6191 (SYN in TIME-WAIT), RFC 7323 (PAWS),
@@ -64,53 +64,24 @@ static void closed_input(struct synack_stack *st, const struct ip4_view *ip, con
     synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
 }
 
-/* RFC 9293 §3.10.7.2: LISTEN. A SYN creates a half-open child in SYN_RCVD that holds no
- * buffers; the SYN-cookie path (issue 4) plugs in where the queue is found full. */
+/* RFC 9293 §3.10.7.2: LISTEN. A SYN goes to the syncache (or gets a cookie); an ACK may
+ * complete a handshake there; anything else follows the RFC (tcp_syncache.c). */
 static void listen_input(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
-                         const struct tcp_view *tv)
+                         struct tcp_view *tv)
 {
-    struct tcb *c;
-    if (tv->flags & SYNACK_RST) return;                     /* first: ignore RST */
-    if (tv->flags & SYNACK_ACK) {                           /* second: ACK -> RST */
+    uint8_t f = tv->flags;
+    if ((f & SYNACK_SYN) && !(f & (SYNACK_ACK | SYNACK_RST))) {   /* third: SYN */
+        synack__syncache_syn(st, l, ip, tv);
+        return;
+    }
+    if ((f & SYNACK_SYN) && (f & SYNACK_ACK)) {                    /* second: ACK -> RST */
         CNT(st, tcp_drop_bad_ack);
         synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
         return;
     }
-    if (!(tv->flags & SYNACK_SYN)) return;                  /* fourth: anything else: drop */
-    CNT(st, tcp_syn_in);                                    /* third: SYN */
-    if (l->n_half >= l->syn_backlog || l->n_accept >= l->backlog) {
-        CNT(st, tcp_drop_listen_overflow);
-        return;
-    }
-    c = synack__tcb_alloc(st);
-    if (!c) { CNT(st, tcp_drop_no_memory); return; }
-    c->laddr = ip->dst;
-    c->raddr = ip->src;
-    c->lport = tv->dport;
-    c->rport = tv->sport;
-    c->user_mss = l->user_mss;
-    synack__tcp_init_conn(st, c);
-    c->nodelay = l->nodelay;
-    c->passive = 1;
-    c->parent = l->idx;
-    l->n_half++;
-    c->irs = tv->seq;
-    c->rcv_nxt = tv->seq + 1;
-    c->iss = tcp_isn_generate(st->cfg.secret, c->laddr, c->lport, c->raddr, c->rport, st->now);
-    c->snd_una = c->iss;
-    c->snd_nxt = c->snd_max = c->iss + 1;
-    syn_options(st, c, &tv->opts);
-    c->snd_wnd = tv->window;                                /* SYN windows are never scaled */
-    c->max_snd_wnd = c->snd_wnd;
-    c->snd_wl1 = tv->seq;
-    c->snd_wl2 = c->iss;
-    synack__tcp_hash_insert(st, c);
-    synack__tcp_set_state(st, c, SYNACK_SYN_RCVD, "rcv SYN");
-    /* Data on the SYN is not kept (no buffers yet) and not acknowledged: the peer sends it
-     * again after the handshake, as RFC 9293 §3.10.7.2 permits. */
-    c->rtt_start = st->now;
-    if (synack__tcp_send_syn(st, c) == 0) CNT(st, tcp_synack_sent);
-    synack__timer_set(st, c, TT_REXMT, st->now + c->rto);
+    /* first: RST (drop, or reset a half-open entry); second: ACK (a final ACK, or a RST);
+     * fourth: anything else is dropped. */
+    synack__syncache_segment(st, l, ip, tv);
 }
 
 /* RFC 9293 §3.10.7.3: SYN-SENT. */
@@ -332,8 +303,8 @@ static int timewait_new_syn_ok(const struct tcb *t, const struct tcp_view *tv)
 }
 
 /* RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states. */
-static void sync_input(struct synack_stack *st, struct tcb *t, const struct ip4_view *ip,
-                       struct tcp_view *tv)
+void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct ip4_view *ip,
+                            struct tcp_view *tv)
 {
     uint8_t f = tv->flags;
     uint32_t seq = tv->seq, len = (uint32_t)tv->payload_len, wnd, seglen;
@@ -548,7 +519,7 @@ void synack__tcp_input(struct synack_stack *st, const struct ip4_view *ip)
     case SYNACK_CLOSED: closed_input(st, ip, &tv); break;
     case SYNACK_LISTEN: listen_input(st, t, ip, &tv); break;
     case SYNACK_SYN_SENT: synsent_input(st, t, ip, &tv); break;
-    default: sync_input(st, t, ip, &tv); break;
+    default: synack__tcp_sync_input(st, t, ip, &tv); break;
     }
 }
 

@@ -108,6 +108,14 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
             }
         }
     }
+    /* The segment must fit the MTU: SACK blocks give way to data (they ride on the next pure
+     * ACK), as Linux's current MSS accounts for them. 12 = NOP NOP TS, 4 + 8n = NOP NOP SACK. */
+    {
+        size_t room = st->cfg.mtu - IP4_HDR_MIN - TCP_HDR_MIN - len, opt = o.has_ts ? 12 : 0;
+        if (flags & SYNACK_SYN) opt = 40;
+        while (o.nsack && opt + 4 + 8u * o.nsack > room) o.nsack--;
+        if (NEVER(opt > room)) return -1;
+    }
     if (flags & SYNACK_RST) wnd = 0;
     else wnd = window_field(st, t, (flags & SYNACK_SYN) != 0);
     p = synack__tx_alloc(st);
@@ -137,9 +145,12 @@ int synack__tcp_send_ctl(struct synack_stack *st, struct tcb *t, uint32_t seq, u
     return emit_segment(st, t, seq, flags, NULL, 0);
 }
 
+/* A pure ACK carries SEQ = SND.MAX, not SND.NXT: while retransmitting after a timeout,
+ * SND.NXT is behind what the peer has already received, and a segment below RCV.NXT is not
+ * acceptable, so its ACK would be ignored (FreeBSD tcp_output does the same). */
 int synack__tcp_send_ack(struct synack_stack *st, struct tcb *t)
 {
-    return emit_segment(st, t, t->snd_nxt, SYNACK_ACK, NULL, 0);
+    return emit_segment(st, t, t->snd_max, SYNACK_ACK, NULL, 0);
 }
 
 /* SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), always at ISS (RFC 9293 §3.5). */

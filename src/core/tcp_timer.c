@@ -132,7 +132,7 @@ static void rexmt_expired(struct synack_stack *st, struct tcb *t)
             synack__tcp_close_conn(st, t, 0, "SYN-ACK retries exhausted");
         } else {
             CNT(st, tcp_conn_timeouts);
-            if (tcp_synchronized(t->state)) synack__tcp_send_ctl(st, t, t->snd_nxt, SYNACK_RST | SYNACK_ACK);
+            if (tcp_synchronized(t->state)) synack__tcp_send_ctl(st, t, t->snd_max, SYNACK_RST | SYNACK_ACK);
             synack__tcp_close_conn(st, t, SYNACK_ETIMEDOUT, "retransmission timeout");
         }
         return;
@@ -181,6 +181,7 @@ static void persist_expired(struct synack_stack *st, struct tcb *t)
 
 void synack__timers_run(struct synack_stack *st, synack_time_us now)
 {
+    synack__syncache_timers(st, now);
     while (st->heap_len && st->tcbs[st->heap[0]].deadline <= now) {
         struct tcb *t = &st->tcbs[st->heap[0]];
         int k, which = 0;
