@@ -212,6 +212,10 @@ void synack__syncache_segment(struct synack_stack *st, struct tcb *l, const stru
 void synack__syncache_timers(struct synack_stack *st, synack_time_us now);
 synack_time_us synack__syncache_next(const struct synack_stack *st);
 void synack__syncache_drop_listener(struct synack_stack *st, struct tcb *l);
+uint32_t synack__cookie_generate(struct synack_stack *st, uint32_t laddr, uint32_t raddr, uint16_t lport,
+                                 uint16_t rport, uint32_t irs, uint16_t mss, uint64_t *h);
+int synack__cookie_validate(struct synack_stack *st, uint32_t laddr, uint32_t raddr, uint16_t lport,
+                            uint16_t rport, uint32_t irs, uint32_t iss, uint16_t *mss, uint64_t *h);
 
 /* tcp_timer.c */
 void synack__timer_set(struct synack_stack *st, struct tcb *t, enum tcp_timer which,

@@ -277,15 +277,44 @@ static unsigned mss_index(uint16_t mss)
     return i;
 }
 
-/* Encodes (issue of 4-tuple, client ISN, options) into our ISN and TSval. */
+/* The cookie ISS for a 4-tuple, client ISN and MSS at time now (see the diagram above);
+ * *h receives the full SipHash output (its low 32 bits are the cookie connection's TS offset). */
+uint32_t synack__cookie_generate(struct synack_stack *st, uint32_t laddr, uint32_t raddr, uint16_t lport,
+                                 uint16_t rport, uint32_t irs, uint16_t mss, uint64_t *h)
+{
+    int64_t c = st->now / COOKIE_PERIOD_US;
+    unsigned idx = mss_index(mss);
+    uint64_t mac = cookie_mac(st, c, laddr, raddr, lport, rport, irs, idx);
+    if (h) *h = mac;
+    return (uint32_t)(mac >> 36) << 4 | (uint32_t)(c & 1) << 3 | idx;
+}
+
+/* Checks a cookie ISS: 0 and the MSS if valid now, -1 if forged, -2 if expired. */
+int synack__cookie_validate(struct synack_stack *st, uint32_t laddr, uint32_t raddr, uint16_t lport,
+                            uint16_t rport, uint32_t irs, uint32_t iss, uint16_t *mss, uint64_t *h)
+{
+    unsigned idx = iss & 7, parity = (iss >> 3) & 1;
+    int64_t c = st->now / COOKIE_PERIOD_US;
+    uint64_t mac;
+    if ((unsigned)(c & 1) != parity) c--;   /* the previous period; older ones are gone */
+    mac = cookie_mac(st, c, laddr, raddr, lport, rport, irs, idx);
+    if ((uint32_t)(mac >> 36) != iss >> 4) {
+        /* Tell a stale cookie (valid MAC two periods ago) from a forged one, for the counters. */
+        uint64_t old = cookie_mac(st, c - 2, laddr, raddr, lport, rport, irs, idx);
+        return (uint32_t)(old >> 36) == iss >> 4 ? -2 : -1;
+    }
+    if (mss) *mss = msstab[idx];
+    if (h) *h = mac;
+    return 0;
+}
+
+/* Answers a SYN with a cookie: options in the ISS (MSS) and in TSval (the rest). */
 static void cookie_send(struct synack_stack *st, const struct tcb *l, const struct ip4_view *ip,
                         const struct tcp_view *tv)
 {
-    int64_t c = st->now / COOKIE_PERIOD_US;
-    uint16_t mss = tv->opts.has_mss ? tv->opts.mss : 536;
-    unsigned idx = mss_index(mss);
-    uint64_t h = cookie_mac(st, c, ip->dst, ip->src, tv->dport, tv->sport, tv->seq, idx);
-    uint32_t iss = (uint32_t)(h >> 36) << 4 | (uint32_t)(c & 1) << 3 | idx;
+    uint64_t h;
+    uint32_t iss = synack__cookie_generate(st, ip->dst, ip->src, tv->dport, tv->sport, tv->seq,
+                                           tv->opts.has_mss ? tv->opts.mss : 536, &h);
     int ts_ok = st->cfg.timestamps && tv->opts.has_ts;
     int ws_ok = st->cfg.window_scaling && tv->opts.has_ws && ts_ok;
     int sack_ok = tv->opts.sack_ok && ts_ok;
@@ -312,21 +341,14 @@ struct cookie_info {
 static int cookie_check(struct synack_stack *st, const struct ip4_view *ip, const struct tcp_view *tv,
                         struct cookie_info *ci)
 {
-    uint32_t iss = tv->ack - 1, irs = tv->seq - 1;
-    unsigned idx = iss & 7, parity = (iss >> 3) & 1;
-    int64_t c = st->now / COOKIE_PERIOD_US;
     uint64_t h;
-    if ((unsigned)(c & 1) != parity) c--;   /* the previous period; older ones are gone */
-    h = cookie_mac(st, c, ip->dst, ip->src, tv->dport, tv->sport, irs, idx);
-    if ((uint32_t)(h >> 36) != iss >> 4) {
-        /* Tell a stale cookie (valid MAC two periods ago) from a forged one, for the counters. */
-        uint64_t old = cookie_mac(st, c - 2, ip->dst, ip->src, tv->dport, tv->sport, irs, idx);
-        if ((uint32_t)(old >> 36) == iss >> 4) CNT(st, tcp_syncookies_stale);
-        else CNT(st, tcp_syncookies_bad_mac);
-        return -1;
-    }
+    uint16_t mss;
+    int rc = synack__cookie_validate(st, ip->dst, ip->src, tv->dport, tv->sport, tv->seq - 1,
+                                     tv->ack - 1, &mss, &h);
+    if (rc == -2) { CNT(st, tcp_syncookies_stale); return -1; }
+    if (rc < 0) { CNT(st, tcp_syncookies_bad_mac); return -1; }
     memset(ci, 0, sizeof *ci);
-    ci->mss = msstab[idx];
+    ci->mss = mss;
     ci->ws = 0xff;
     if (tv->opts.has_ts && tv->opts.tsecr && st->cfg.timestamps) {
         uint32_t opts = tv->opts.tsecr & 0x3f;
