@@ -78,3 +78,24 @@ uint32_t reass_take_front(struct reass *a, uint32_t contiguous)
     for (k = 0; k < a->n; k++) { a->start[k] -= shift; a->end[k] -= shift; }
     return extra;
 }
+
+void reass_shift(struct reass *a, uint32_t n)
+{
+    unsigned i, k = 0;
+    for (i = 0; i < a->n; i++) {
+        if (a->end[i] <= n) continue;
+        a->start[k] = a->start[i] > n ? a->start[i] - n : 0;
+        a->end[k] = a->end[i] - n;
+        k++;
+    }
+    a->n = (uint8_t)k;
+}
+
+int reass_next_gap(const struct reass *a, uint32_t from, uint32_t *start, uint32_t *len)
+{
+    for (unsigned i = 0; i < a->n; i++) {
+        if (from < a->start[i]) { *start = from; *len = a->start[i] - from; return 1; }
+        if (from < a->end[i]) from = a->end[i];
+    }
+    return 0;
+}

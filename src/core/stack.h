@@ -89,8 +89,10 @@ struct tcb {
     uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
     uint32_t last_ack_sent;
 
-    /* congestion control (RFC 5681, NewReno RFC 6582) */
-    uint32_t cwnd, ssthresh, recover;
+    /* congestion control (RFC 5681, NewReno RFC 6582) and SACK loss recovery (RFC 6675):
+     * `sacked` holds what the peer SACKed, as offsets from SND.UNA; high_rxt is HighRxt. */
+    uint32_t cwnd, ssthresh, recover, high_rxt;
+    struct reass sacked;
 
     /* RTO (RFC 6298) */
     synack_time_us srtt, rttvar, rto, rtt_start;
@@ -180,6 +182,11 @@ void ring_consume(struct ring *r, uint32_t n);
  * reass_advance(n) shifts after RCV.NXT moved by n, returns bytes now contiguous at 0. */
 int reass_add(struct reass *a, uint32_t start, uint32_t end);
 uint32_t reass_take_front(struct reass *a, uint32_t contiguous);
+/* The origin moved forward by n: drop what lies before it, rebase the rest. */
+void reass_shift(struct reass *a, uint32_t n);
+/* The first gap at or after offset `from` that lies below the highest range's end, as
+ * [*start, *start + *len); returns 0 when there is none. */
+int reass_next_gap(const struct reass *a, uint32_t from, uint32_t *start, uint32_t *len);
 
 /* tcp_conn.c */
 uint32_t synack__tuple_hash(const struct synack_stack *st, uint32_t laddr, uint16_t lport,

@@ -182,6 +182,24 @@ static int synrcvd_ack(struct synack_stack *st, struct tcb *t, const struct ip4_
     return 0;
 }
 
+/* Loss recovery's retransmission (RFC 6675 §5 NextSeg, simplified): the first hole at or
+ * after HighRxt that lies below the highest SACKed byte; without SACK information (or with
+ * `newreno` set and no hole known) the segment at SND.UNA, as NewReno does (RFC 6582). */
+static void rexmit_hole(struct synack_stack *st, struct tcb *t, int newreno)
+{
+    uint32_t from = seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt - t->snd_una : 0, start, len;
+    int n;
+    if (t->sacked.n && reass_next_gap(&t->sacked, from, &start, &len)) {
+        if (len > t->snd_mss) len = t->snd_mss;
+        n = synack__tcp_send_data(st, t, t->snd_una + start, len, 1);
+        if (n > 0) t->high_rxt = t->snd_una + start + (uint32_t)n;
+        return;
+    }
+    if (!newreno) return;
+    n = synack__tcp_send_data(st, t, t->snd_una, t->snd_mss, 1);
+    if (n > 0 && seq_lt(t->high_rxt, t->snd_una + (uint32_t)n)) t->high_rxt = t->snd_una + (uint32_t)n;
+}
+
 /* RFC 9293 §3.10.7.4 fifth, ESTABLISHED and later: SND.UNA, the send window, congestion
  * control (RFC 5681 §3, NewReno RFC 6582 §3.2), RTT (RFC 6298, Karn). */
 static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp_view *tv)
@@ -189,6 +207,15 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
     struct bufpair *b = tcb_buf(st, t);
     uint32_t ack = tv->ack, wnd = (uint32_t)tv->window << t->snd_wscale, mss = t->snd_mss;
     int window_changed = wnd != t->snd_wnd;
+    /* RFC 2018 §4 / RFC 6675 §4: record SACKed ranges (only plausible ones: above SND.UNA and
+     * not beyond what was sent). They steer retransmissions; they never free send buffer. */
+    if (t->sack_ok) {
+        for (unsigned i = 0; i < tv->opts.nsack; i++) {
+            uint32_t l = tv->opts.sack[i][0], r = tv->opts.sack[i][1];
+            if (seq_lt(l, r) && seq_gt(l, t->snd_una) && seq_leq(r, t->snd_max))
+                reass_add(&t->sacked, l - t->snd_una, r - t->snd_una);
+        }
+    }
     if (seq_gt(ack, t->snd_una)) {
         uint32_t acked = ack - t->snd_una, ds = synack__tcp_data_start(t);
         uint32_t data_acked = seq_gt(ack, ds) ? ack - ds : 0;
@@ -205,9 +232,11 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
                 t->in_recovery = 0;
                 t->cwnd = t->ssthresh;
             } else {                                /* partial ACK: resend the next hole */
+                reass_shift(&t->sacked, acked);
                 t->snd_una = ack;
-                synack__tcp_send_data(st, t, ack, mss, 1);
+                rexmit_hole(st, t, 1);
                 t->cwnd = t->cwnd > acked ? t->cwnd - acked + mss : mss;
+                acked = 0;                          /* the scoreboard is already rebased */
             }
         } else if (t->cwnd < t->ssthresh) {
             t->cwnd += acked < mss ? acked : mss;   /* slow start, RFC 5681 §3.1 (ABC L=1) */
@@ -215,8 +244,10 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
             uint32_t inc = mss * mss / (t->cwnd ? t->cwnd : 1);
             t->cwnd += inc ? inc : 1;               /* congestion avoidance */
         }
+        if (acked) reass_shift(&t->sacked, acked);
         t->snd_una = ack;
         if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+        if (seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
         if (!t->in_recovery) t->dupacks = 0;
         t->rexmt_count = 0;
         t->persist_shift = 0;
@@ -235,10 +266,12 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
             t->in_recovery = 1;
             t->recover = t->snd_max;
             t->rtt_timing = 0;
+            t->high_rxt = t->snd_una;
             CNT(st, tcp_fast_rexmit);
-            synack__tcp_send_data(st, t, t->snd_una, mss, 1);
+            rexmit_hole(st, t, 1);
         } else if (t->in_recovery) {
             t->cwnd += mss;
+            rexmit_hole(st, t, 0);                  /* with SACK: the next hole, if any */
             synack__tcp_mark_dirty(st, t);
         }
     }
@@ -351,7 +384,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
                  seq_in(seq + seglen - 1, t->rcv_nxt, t->rcv_nxt + wnd);
         if (!ok) {
             CNT(st, tcp_drop_out_of_window);
-            if (f & SYNACK_RST) { CNT(st, tcp_rst_ignored); return; }
+            if (f & SYNACK_RST) { CNT(st, tcp_rst_in); CNT(st, tcp_rst_ignored); return; }
             if (t->state == SYNACK_TIME_WAIT && fin) {
                 /* A retransmitted FIN: ACK it again and restart the 2MSL timer (§3.10.7.4
                  * eighth, TIME-WAIT). */

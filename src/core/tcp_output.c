@@ -239,6 +239,18 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         wnd = min32(t->snd_wnd, t->cwnd);
         usable = wnd > inflight ? wnd - inflight : 0;
         len = min32(min32(unsent, usable), t->snd_mss);
+        /* Going back after a timeout: skip what the peer SACKed, and stop short of it. */
+        if (t->sacked.n && seq_lt(t->snd_nxt, t->snd_max)) {
+            uint32_t off = t->snd_nxt - t->snd_una, gs, gl;
+            if (!reass_next_gap(&t->sacked, off, &gs, &gl)) {
+                if (off < t->sacked.end[t->sacked.n - 1]) { t->snd_nxt = t->snd_una + t->sacked.end[t->sacked.n - 1]; continue; }
+            } else if (gs != off) {
+                t->snd_nxt = t->snd_una + gs;
+                continue;
+            } else if (len > gl) {
+                len = gl;
+            }
+        }
         fin_turn = t->fin_queued && len == unsent;
         if (len == 0 && !fin_turn) break;
         /* A FIN needs no window (Linux does the same); data does. */
@@ -249,7 +261,7 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
          * (TCP_NODELAY off) a short segment also waits for the ACK of data in flight. */
         if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2 && inflight) break;
         if (!t->nodelay && len < t->snd_mss && inflight && !fin_turn) break;
-        n = synack__tcp_send_data(st, t, t->snd_nxt, len, 0);
+        n = synack__tcp_send_data(st, t, t->snd_nxt, len, seq_lt(t->snd_nxt, t->snd_max));
         if (n < 0) { synack__tcp_mark_dirty(st, t); break; }
         if (n == 0) break;
         if (!t->rtt_timing && len > 0 && seq_geq(t->snd_nxt, t->snd_max)) {

@@ -156,6 +156,10 @@ static void rexmt_expired(struct synack_stack *st, struct tcb *t)
         t->dupacks = 0;
         t->in_recovery = 0;
         t->recover = t->snd_max;
+        t->high_rxt = t->snd_una;
+        /* RFC 2018 §8: a receiver may renege on SACKed data. We keep the scoreboard for the
+         * first timeout (like Linux) and forget it when timeouts repeat. */
+        if (t->rexmt_count > 1) t->sacked.n = 0;
     }
     t->snd_nxt = t->snd_una;
     synack__timer_set(st, t, TT_REXMT, SYNACK_TIME_NEVER);
