@@ -257,9 +257,15 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
         synack__tcp_mark_dirty(st, t);
     } else if (ack == t->snd_una && tv->payload_len == 0 && !(tv->flags & (SYNACK_SYN | SYNACK_FIN)) &&
                !window_changed && t->snd_una != t->snd_max) {
-        /* RFC 5681 §2 duplicate ACK. */
+        /* RFC 5681 §2 duplicate ACK. The threshold is 3, or fewer for a small flight with
+         * nothing new to send (RFC 5827 early retransmit): with 2 or 3 segments outstanding,
+         * three duplicates can never come. */
+        uint32_t flight_segs = (t->snd_max - t->snd_una + mss - 1) / mss;
+        unsigned thresh = 3;
+        if (flight_segs < 4 && synack__tcp_snd_buffered(st, t) <= t->snd_max - synack__tcp_data_start(t))
+            thresh = flight_segs > 1 ? flight_segs - 1 : 1;
         t->dupacks++;
-        if (t->dupacks == 3 && !t->in_recovery && seq_gt(ack, t->recover - 1)) {
+        if (t->dupacks >= thresh && !t->in_recovery && seq_gt(ack, t->recover - 1)) {
             uint32_t flight = t->snd_max - t->snd_una;
             t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
             t->cwnd = t->ssthresh + 3 * mss;
@@ -273,6 +279,8 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
             t->cwnd += mss;
             rexmit_hole(st, t, 0);                  /* with SACK: the next hole, if any */
             synack__tcp_mark_dirty(st, t);
+        } else if (t->dupacks < 3) {
+            synack__tcp_mark_dirty(st, t);          /* RFC 3042 limited transmit (tcp_output) */
         }
     }
     /* Window update: RFC 9293 §3.10.7.4 fifth (SND.WL1/SND.WL2 rule). */

@@ -236,7 +236,9 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         if (sent > buffered) sent = buffered;
         unsent = buffered - sent;
         inflight = t->snd_nxt - t->snd_una;
-        wnd = min32(t->snd_wnd, t->cwnd);
+        /* RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new
+         * segment out beyond cwnd, so that a small window can still draw three duplicates. */
+        wnd = min32(t->snd_wnd, t->cwnd + (!t->in_recovery && t->dupacks < 3 ? t->dupacks * t->snd_mss : 0));
         usable = wnd > inflight ? wnd - inflight : 0;
         len = min32(min32(unsent, usable), t->snd_mss);
         /* Going back after a timeout: skip what the peer SACKed, and stop short of it. */
