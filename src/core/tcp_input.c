@@ -390,6 +390,12 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         else
             ok = seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
                  seq_in(seq + seglen - 1, t->rcv_nxt, t->rcv_nxt + wnd);
+        /* Simultaneous open (RFC 9293 §3.5 figure 8, line 5): the peer's SYN,ACK reaches us in
+         * SYN-RECEIVED with SEQ = IRS. The table above would refuse it (its SYN lies before
+         * RCV.NXT) but the figure moves to ESTABLISHED on it; like Linux, accept it: the SYN is
+         * trimmed below and the ACK processed. */
+        if (!ok && t->state == SYNACK_SYN_RCVD && (f & SYNACK_SYN) && (f & SYNACK_ACK) && seq == t->irs)
+            ok = 1;
         if (!ok) {
             CNT(st, tcp_drop_out_of_window);
             if (f & SYNACK_RST) { CNT(st, tcp_rst_in); CNT(st, tcp_rst_ignored); return; }
