@@ -74,13 +74,8 @@ static void listen_input(struct synack_stack *st, struct tcb *l, const struct ip
         synack__syncache_syn(st, l, ip, tv);
         return;
     }
-    if ((f & SYNACK_SYN) && (f & SYNACK_ACK)) {                    /* second: ACK -> RST */
-        CNT(st, tcp_drop_bad_ack);
-        synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
-        return;
-    }
-    /* first: RST (drop, or reset a half-open entry); second: ACK (a final ACK, or a RST);
-     * fourth: anything else is dropped. */
+    /* first: RST (drop, or reset a half-open entry); second: ACK (a final ACK or, like a
+     * SYN,ACK without a half-open entry, a RST); fourth: anything else is dropped. */
     synack__syncache_segment(st, l, ip, tv);
 }
 
@@ -489,6 +484,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
             break;
         case SYNACK_CLOSING:
             enter_time_wait(st, t, "rcv ACK of FIN");
+            if (fin) synack__tcp_send_ack(st, t);   /* eighth step: the FIN is ACKed again */
             return;
         case SYNACK_LAST_ACK:
             synack__tcp_close_conn(st, t, 0, "rcv ACK of FIN");

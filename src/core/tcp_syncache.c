@@ -30,8 +30,9 @@
  *   | ECN | SACK | WScale  |     WScale 0..14, or 15 = the client offered no window scaling;
  *   +-----+------+---------+     SACK = SACK-permitted offered; ECN: reserved (synack does no ECN)
  *
- * The rest of TSval is our 1 ms timestamp clock rounded down to a multiple of 64, so TSval never
- * runs ahead of the clock and stays monotonic for the connection. The TS offset of a cookie
+ * The rest of TSval is our 1 ms timestamp clock rounded down to a multiple of 64 (one unit
+ * less when the option bits would put it above the clock), so TSval never runs ahead of the
+ * clock and the connection's TSvals stay monotonic. The TS offset of a cookie
  * connection is the low 32 bits of the MAC's SipHash output, so it is recomputed from the ACK.
  *
  * What a cookie connection loses WITHOUT timestamps: window scaling (both directions: our
@@ -199,23 +200,34 @@ static uint16_t our_mss(const struct synack_stack *st, const struct tcb *l)
     return l->user_mss && l->user_mss < m ? l->user_mss : m;
 }
 
-/* Builds and queues a SYN-ACK without a connection (for the syncache and cookies). */
+/* The window a half-open connection advertises (SYN windows are not scaled). */
+static uint32_t half_open_wnd(const struct synack_stack *st)
+{
+    return st->cfg.rcvbuf_bytes > 65535 ? 65535 : st->cfg.rcvbuf_bytes;
+}
+
+/* Builds and queues a SYN-ACK, or with ack_only a pure ACK <SEQ=ISS+1><ACK=IRS+1>, without a
+ * connection (for the syncache and cookies). */
 static void send_synack(struct synack_stack *st, const struct tcb *l, uint32_t laddr, uint32_t raddr,
                         uint16_t lport, uint16_t rport, uint32_t iss, uint32_t irs, int ws_ok,
-                        int ts_ok, uint32_t tsval, uint32_t tsecr, int sack_ok)
+                        int ts_ok, uint32_t tsval, uint32_t tsecr, int sack_ok, int ack_only)
 {
     struct tcp_opts o;
     uint8_t *p = synack__tx_alloc(st);
-    uint32_t wnd = st->cfg.rcvbuf_bytes > 65535 ? 65535 : st->cfg.rcvbuf_bytes;
+    uint32_t wnd = half_open_wnd(st);
+    uint8_t flags = ack_only ? SYNACK_ACK : SYNACK_SYN | SYNACK_ACK;
     size_t n;
     if (!p) return;
     memset(&o, 0, sizeof o);
-    o.has_mss = 1;
-    o.mss = our_mss(st, l);
-    if (ws_ok) { o.has_ws = 1; o.ws = our_wscale(st); }
+    if (!ack_only) {
+        o.has_mss = 1;
+        o.mss = our_mss(st, l);
+        if (ws_ok) { o.has_ws = 1; o.ws = our_wscale(st); }
+        o.sack_ok = (uint8_t)sack_ok;
+    }
     if (ts_ok) { o.has_ts = 1; o.tsval = tsval; o.tsecr = tsecr; }
-    o.sack_ok = (uint8_t)sack_ok;
-    n = tcp_emit(p + IP4_HDR_MIN, laddr, raddr, lport, rport, iss, irs + 1, SYNACK_SYN | SYNACK_ACK,
+    if (ack_only) iss++;
+    n = tcp_emit(p + IP4_HDR_MIN, laddr, raddr, lport, rport, iss, irs + 1, flags,
                  (uint16_t)wnd, &o, NULL, 0);
     ip4_emit(p, laddr, raddr, IP4_PROTO_TCP, (uint16_t)n, st->ip_id++, 64);
     synack__tx_commit(st, IP4_HDR_MIN + n);
@@ -224,18 +236,20 @@ static void send_synack(struct synack_stack *st, const struct tcb *l, uint32_t l
         struct tcp_view tv;
         memset(&tv, 0, sizeof tv);
         tv.sport = lport; tv.dport = rport; tv.seq = iss; tv.ack = irs + 1;
-        tv.flags = SYNACK_SYN | SYNACK_ACK; tv.window = (uint16_t)wnd; tv.opts = o;
+        tv.flags = flags; tv.window = (uint16_t)wnd; tv.opts = o;
         synack__trace_seg(st, SYNACK_DIR_OUT, laddr, raddr, &tv);
     }
 }
 
 static uint32_t ts_clock(const struct synack_stack *st) { return (uint32_t)(st->now / 1000); }
 
-static void entry_send_synack(struct synack_stack *st, const struct sc_entry *e)
+static void entry_send(struct synack_stack *st, const struct sc_entry *e, int ack_only)
 {
     send_synack(st, &st->tcbs[e->listener], e->laddr, e->raddr, e->lport, e->rport, e->iss, e->irs,
-                e->peer_ws != 0xff, e->ts_ok, ts_clock(st) + e->ts_offset, e->ts_recent, e->sack_ok);
+                e->peer_ws != 0xff, e->ts_ok, ts_clock(st) + e->ts_offset, e->ts_recent, e->sack_ok,
+                ack_only);
 }
+#define entry_send_synack(st, e) entry_send(st, e, 0)
 
 /* ---- cookies ---- */
 
@@ -320,11 +334,16 @@ static void cookie_send(struct synack_stack *st, const struct tcb *l, const stru
     int sack_ok = tv->opts.sack_ok && ts_ok;
     uint32_t tsval = 0;
     if (ts_ok) {
+        /* The options replace the low 6 bits; if that puts TSval above the clock, step back
+         * one 64 ms unit, so the connection's later TSvals (clock + offset) never go below it
+         * (the peer's PAWS would drop them). Linux's cookie_init_timestamp does the same. */
         uint32_t opts = (ws_ok ? (tv->opts.ws > 14 ? 14u : tv->opts.ws) : 0xfu) | (sack_ok ? 0x10u : 0);
-        tsval = ((ts_clock(st) + (uint32_t)h) & ~0x3fu) | opts;
+        uint32_t clock = ts_clock(st) + (uint32_t)h;
+        tsval = (clock & ~0x3fu) | opts;
+        if (seq_gt(tsval, clock)) tsval -= 0x40;
     }
     send_synack(st, l, ip->dst, ip->src, tv->dport, tv->sport, iss, tv->seq, ws_ok, ts_ok, tsval,
-                tv->opts.tsval, sack_ok);
+                tv->opts.tsval, sack_ok, 0);
     CNT(st, tcp_syncookies_sent);
     st->sc->last_cookie_sent = st->now;
 }
@@ -364,6 +383,78 @@ static int cookie_check(struct synack_stack *st, const struct ip4_view *ip, cons
 
 /* ---- the listener's half-open processing ---- */
 
+static struct tcb *make_child(struct synack_stack *st, struct tcb *l, uint32_t laddr, uint32_t raddr,
+                              uint16_t lport, uint16_t rport, uint32_t irs, uint32_t iss,
+                              uint16_t peer_mss, uint8_t peer_ws, int sack_ok, int ts_ok,
+                              uint32_t ts_recent, uint32_t ts_offset, synack_time_us synack_sent);
+
+/* RFC 9293 §3.10.7.4 for a connection in SYN-RECEIVED that is still a syncache entry: the same
+ * steps as synack__tcp_sync_input, on the entry's few variables (RCV.NXT = IRS+1, RCV.WND =
+ * the SYN-ACK's window, SND.UNA = ISS). An acceptable final ACK makes the connection. */
+static void entry_segment(struct synack_stack *st, struct tcb *l, struct sc_entry *e,
+                          const struct ip4_view *ip, struct tcp_view *tv)
+{
+    uint8_t f = tv->flags;
+    uint32_t rcv_nxt = e->irs + 1, wnd = half_open_wnd(st), seq = tv->seq;
+    uint32_t seglen = (uint32_t)tv->payload_len + ((f & SYNACK_SYN) ? 1 : 0) + ((f & SYNACK_FIN) ? 1 : 0);
+    int ok;
+    struct tcb *c;
+    /* first: sequence number */
+    if (seglen == 0) ok = seq_in(seq, rcv_nxt, rcv_nxt + wnd);
+    else ok = seq_in(seq, rcv_nxt, rcv_nxt + wnd) || seq_in(seq + seglen - 1, rcv_nxt, rcv_nxt + wnd);
+    if (!ok) {
+        CNT(st, tcp_drop_out_of_window);
+        if (f & SYNACK_RST) { CNT(st, tcp_rst_in); CNT(st, tcp_rst_ignored); return; }
+        entry_send(st, e, 1);               /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+        return;
+    }
+    /* RFC 7323 §5.3 PAWS */
+    if (e->ts_ok && tv->opts.has_ts && !(f & SYNACK_RST) && seq_lt(tv->opts.tsval, e->ts_recent)) {
+        CNT(st, tcp_drop_paws);
+        entry_send(st, e, 1);
+        return;
+    }
+    /* second: RST (RFC 5961 §3.2: only exactly at RCV.NXT; elsewhere a challenge ACK) */
+    if (f & SYNACK_RST) {
+        CNT(st, tcp_rst_in);
+        if (seq == rcv_nxt) {
+            sc_trace_state(st, SYNACK_SYN_RCVD, SYNACK_CLOSED, "rcv RST");
+            sc_remove(st, e, 1);
+        } else {
+            CNT(st, tcp_challenge_acks);
+            entry_send(st, e, 1);
+        }
+        return;
+    }
+    /* fourth: SYN in window: a passive open returns to LISTEN (the entry goes) */
+    if (f & SYNACK_SYN) {
+        sc_trace_state(st, SYNACK_SYN_RCVD, SYNACK_CLOSED, "rcv SYN");
+        sc_remove(st, e, 1);
+        return;
+    }
+    /* fifth: ACK */
+    if (!(f & SYNACK_ACK)) return;
+    if (tv->ack != e->iss + 1) {            /* unacceptable in SYN-RECEIVED: RST */
+        CNT(st, tcp_drop_bad_ack);
+        synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
+        return;
+    }
+    if (l->n_accept >= l->backlog) {        /* keep the entry; the peer will retry */
+        CNT(st, tcp_drop_listen_overflow);
+        return;
+    }
+    c = make_child(st, l, e->laddr, e->raddr, e->lport, e->rport, e->irs, e->iss, e->peer_mss,
+                   e->peer_ws, e->sack_ok, e->ts_ok, e->ts_recent, e->ts_offset,
+                   e->rexmits ? -1 : e->deadline - st->cfg.rto_initial_us);
+    if (!c) { CNT(st, tcp_drop_no_memory); return; }
+    /* The child takes over the entry's place in the listener's half-open count. */
+    sc_remove(st, e, 0);
+    synack__tcp_sync_input(st, c, ip, tv);
+    if (c->kind == SK_TCP && c->state == SYNACK_SYN_RCVD)
+        synack__tcp_close_conn(st, c, 0, "final ACK not accepted");
+}
+
+
 static int listener_full(const struct synack_stack *st, const struct tcb *l, uint32_t h)
 {
     return l->n_half >= l->syn_backlog || st->sc->used >= st->sc->cap ||
@@ -380,14 +471,14 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
     CNT(st, tcp_syn_in);
     e = sc_lookup(st, ip->dst, tv->dport, ip->src, tv->sport);
     if (e) {
-        /* A retransmitted SYN: the same SYN-ACK again (same ISS). A SYN with another ISN is a
-         * new attempt from a restarted client: take its ISN and options. */
-        if (tv->seq != e->irs) {
-            e->irs = tv->seq;
-            e->ts_recent = tv->opts.tsval;
+        /* A retransmitted SYN: the same SYN-ACK again (same ISS), as Linux and FreeBSD do.
+         * Any other SYN follows SYN-RECEIVED processing (entry_segment). */
+        if (tv->seq == e->irs) {
+            CNT(st, tcp_synack_rexmit);
+            entry_send_synack(st, e);
+        } else {
+            entry_segment(st, &st->tcbs[e->listener], e, ip, (struct tcp_view *)tv);
         }
-        CNT(st, tcp_synack_rexmit);
-        entry_send_synack(st, e);
         return;
     }
     if (l->n_accept >= l->backlog) {
@@ -492,36 +583,7 @@ void synack__syncache_segment(struct synack_stack *st, struct tcb *l, const stru
     struct tcb *c;
     uint8_t f = tv->flags;
     if (e) {
-        if (f & SYNACK_RST) {
-            /* RFC 5961 §3.2 in SYN-RECEIVED: reset only at exactly RCV.NXT. */
-            CNT(st, tcp_rst_in);
-            if (tv->seq == e->irs + 1) {
-                sc_trace_state(st, SYNACK_SYN_RCVD, SYNACK_CLOSED, "rcv RST");
-                sc_remove(st, e, 1);
-            } else {
-                CNT(st, tcp_rst_ignored);
-            }
-            return;
-        }
-        if (!(f & SYNACK_ACK)) return;
-        if (tv->ack != e->iss + 1) {                /* RFC 9293: unacceptable ACK -> RST */
-            CNT(st, tcp_drop_bad_ack);
-            synack__tcp_send_rst_for(st, ip->dst, ip->src, tv);
-            return;
-        }
-        if (l->n_accept >= l->backlog) {            /* keep the entry; the peer will retry */
-            CNT(st, tcp_drop_listen_overflow);
-            return;
-        }
-        c = make_child(st, l, e->laddr, e->raddr, e->lport, e->rport, e->irs, e->iss, e->peer_mss,
-                       e->peer_ws, e->sack_ok, e->ts_ok, e->ts_recent, e->ts_offset,
-                       e->rexmits ? -1 : e->deadline - st->cfg.rto_initial_us);
-        if (!c) { CNT(st, tcp_drop_no_memory); return; }
-        /* The child takes over the entry's place in the listener's half-open count. */
-        sc_remove(st, e, 0);
-        synack__tcp_sync_input(st, c, ip, tv);
-        if (c->kind == SK_TCP && c->state == SYNACK_SYN_RCVD)
-            synack__tcp_close_conn(st, c, 0, "final ACK not accepted");
+        entry_segment(st, l, e, ip, tv);
         return;
     }
     if (f & SYNACK_RST) return;
