@@ -343,7 +343,9 @@ static int handle_request(struct http *c)
         }
         p = e + 1;
     }
-    /* consume the head */
+    /* the target is read from the buffer before the head is consumed */
+    int is_head = mlen == 4 && !memcmp(method, "HEAD", 4), is_get = mlen == 3 && !memcmp(method, "GET", 3);
+    int mc = !code && (is_get || is_head) ? map_path(target, tlen, path) : 0;
     memmove(buf, buf + end, len - end);
     c->rlen = len - end;
 
@@ -355,12 +357,11 @@ static int handle_request(struct http *c)
         return 1;
     }
     if (clen > 0) c->skip = (uint64_t)clen;
-    if (mlen == 4 && !memcmp(method, "HEAD", 4)) head_only = 1;
-    else if (!(mlen == 3 && !memcmp(method, "GET", 3))) {
+    if (is_head) head_only = 1;
+    else if (!is_get) {
         respond_error(c, 405, 0, keep, http10);
         return 1;
     }
-    int mc = map_path(target, tlen, path);
     if (mc) {
         respond_error(c, mc, head_only, mc == 400 ? 0 : keep, http10);
         return 1;

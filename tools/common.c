@@ -163,8 +163,11 @@ static void on_state(void *ctx, synack_time_us now, int conn, int old_state, int
                      const char *event)
 {
     struct net *n = ctx;
-    if (old_state != SYNACK_CLOSED && old_state >= 0 && old_state < SYNACK_NSTATES) n->nstate[old_state]--;
-    if (new_state != SYNACK_CLOSED && new_state >= 0 && new_state < SYNACK_NSTATES) n->nstate[new_state]++;
+    if (conn >= 0 && (unsigned)conn < n->nconn_state && new_state >= 0 && new_state < SYNACK_NSTATES) {
+        n->nstate[n->conn_state[conn]]--;
+        n->conn_state[conn] = (uint8_t)new_state;
+        n->nstate[new_state]++;
+    }
     if (!n->trace) return;
     synack_time_us t = now - n->t0;
     fprintf(stderr, "[%4lld.%06lld] state conn %d %s -> %s (%s)\n", (long long)(t / 1000000),
@@ -206,6 +209,23 @@ long net_active_conns(const struct net *n)
 
 /* ---- open / close ---- */
 
+/* The kernel queues packets for the TUN fd in a ring of txqueuelen packets (500 by default)
+ * and drops what does not fit. When the host is busy (many client processes) the stack may not
+ * read for a while, and lost ACKs then cost retransmission timeouts: a longer ring avoids it. */
+static void set_txqueuelen(const char *name, int qlen)
+{
+    struct ifreq ifr;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, name, strnlen(name, IFNAMSIZ - 1));
+    if (ioctl(s, SIOCGIFTXQLEN, &ifr) == 0 && ifr.ifr_qlen < qlen) {
+        ifr.ifr_qlen = qlen;
+        ioctl(s, SIOCSIFTXQLEN, &ifr); /* best effort */
+    }
+    close(s);
+}
+
 static unsigned device_mtu(const char *name)
 {
     struct ifreq ifr;
@@ -232,7 +252,11 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
     n->tx_errors = 0;
     n->st = NULL;
     n->pcap = NULL;
-    for (int i = 0; i < NET_BATCH; i++) n->rxbuf[i] = NULL;
+    n->conn_state = NULL;
+    n->nconn_state = 0;
+    n->rxq = NULL;
+    n->rxq_len = NULL;
+    n->rxq_head = n->rxq_count = n->since_fill = 0;
 
     n->tun = synack_tun_open(o->tun, name);
     if (!n->tun) {
@@ -246,17 +270,21 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
                     synack_ip_str(o->host_addr, ip), o->host_prefix, strerror(errno));
             goto fail;
         }
+        set_txqueuelen(name, 8192);
     } else {
         unsigned dev = device_mtu(name);
         n->mtu = o->mtu ? o->mtu : dev ? dev : 1500;
         if (dev && n->mtu > dev) n->mtu = dev;
     }
-    for (int i = 0; i < NET_BATCH; i++) {
-        n->rxbuf[i] = malloc(65536);
-        if (!n->rxbuf[i]) {
-            fprintf(stderr, "%s: out of memory\n", prog);
-            goto fail;
-        }
+    n->rxq_slot = n->mtu < 2048 ? 2048 : n->mtu;
+    n->rxq_cap = NET_RXQ_BYTES / n->rxq_slot;
+    if (n->rxq_cap > NET_RXQ_MAX) n->rxq_cap = NET_RXQ_MAX;
+    if (n->rxq_cap < NET_BATCH) n->rxq_cap = NET_BATCH;
+    n->rxq = malloc((size_t)n->rxq_cap * n->rxq_slot);
+    n->rxq_len = malloc(n->rxq_cap * sizeof *n->rxq_len);
+    if (!n->rxq || !n->rxq_len) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        goto fail;
     }
 
     cfg->addr = o->addr;
@@ -275,6 +303,12 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
     cfg->hooks.ctx = n;
     cfg->hooks.on_state = on_state;
     cfg->hooks.on_segment = o->trace ? on_segment : NULL;
+    n->nconn_state = cfg->max_sockets;
+    n->conn_state = calloc(n->nconn_state, 1); /* 0 = SYNACK_CLOSED */
+    if (!n->conn_state) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        goto fail;
+    }
     rc = synack_stack_new(cfg, &n->st);
     if (rc < 0) {
         fprintf(stderr, "%s: cannot create the stack: %s\n", prog, strerror(-rc));
@@ -305,7 +339,13 @@ void net_close(struct net *n)
     n->st = NULL;
     synack_tun_close(n->tun);
     n->tun = NULL;
-    for (int i = 0; i < NET_BATCH; i++) { free(n->rxbuf[i]); n->rxbuf[i] = NULL; }
+    free(n->conn_state);
+    n->conn_state = NULL;
+    n->nconn_state = 0;
+    free(n->rxq);
+    free(n->rxq_len);
+    n->rxq = NULL;
+    n->rxq_len = NULL;
 }
 
 /* ---- the loop's steps ---- */
@@ -315,6 +355,7 @@ int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadlin
     int fds[SYNACK_LOOP_MAX_FDS];
     synack_time_us d = synack_poll_at(n->st);
     if (deadline < d) d = deadline;
+    if (n->rxq_count) d = 0; /* packets already read are waiting: just look at the fds */
     fds[0] = synack_tun_fd(n->tun);
     for (int i = 0; i < nextra && i + 1 < SYNACK_LOOP_MAX_FDS; i++) fds[i + 1] = extra[i];
     int r = synack_loop_wait(fds, 1 + nextra, d, ready);
@@ -324,25 +365,49 @@ int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadlin
         fprintf(stderr, "%s: wait: %s\n", n->prog, strerror(errno));
         return -1;
     }
+    if (n->rxq_count) *ready |= 1;
     return (int)*ready;
+}
+
+/* Reads up to max packets from the TUN into the receive queue. */
+static void rxq_fill(struct net *n, unsigned max)
+{
+    synack_time_us now = -1;
+    while (max-- && n->rxq_count < n->rxq_cap) {
+        unsigned slot = (n->rxq_head + n->rxq_count) % n->rxq_cap;
+        uint8_t *buf = n->rxq + (size_t)slot * n->rxq_slot;
+        ssize_t r = synack_tun_read(n->tun, buf, n->rxq_slot);
+        if (r < 0) {
+            if (errno == EMSGSIZE) continue; /* discarded and counted by the driver */
+            if (errno != EAGAIN && errno != EINTR && n->tx_errors++ == 0)
+                fprintf(stderr, "%s: reading %s: %s\n", n->prog, synack_tun_name(n->tun),
+                        strerror(errno));
+            return;
+        }
+        if (n->pcap) {
+            if (now < 0) now = net_now();
+            synack_pcap_write(n->pcap, now + n->wall_offset, buf, (size_t)r);
+        }
+        n->rxq_len[slot] = (uint32_t)r;
+        n->rxq_count++;
+    }
 }
 
 int net_rx(struct net *n)
 {
-    int got = synack_tun_read_batch(n->tun, n->rxbuf, 65536, n->rxlen, NET_BATCH);
-    if (got < 0) {
-        if (errno != EAGAIN && errno != EINTR)
-            fprintf(stderr, "%s: reading %s: %s\n", n->prog, synack_tun_name(n->tun), strerror(errno));
-        return 0;
-    }
+    int fed = 0;
+    rxq_fill(n, NET_BATCH);
     synack_time_us now = net_now();
-    for (int i = 0; i < got; i++) {
-        if (n->pcap) synack_pcap_write(n->pcap, now + n->wall_offset, n->rxbuf[i], n->rxlen[i]);
-        /* IPv6 and anything else that is not IPv4 (the kernel sends router solicitations and
-         * the like on a fresh device) is left to the stack to count and drop. */
-        synack_input(n->st, now, n->rxbuf[i], n->rxlen[i]);
+    /* IPv6 and anything else that is not IPv4 (the kernel sends router solicitations and
+     * the like on a fresh device) is left to the stack to count and drop. */
+    while (n->rxq_count) {
+        unsigned slot = n->rxq_head;
+        n->rxq_head = (n->rxq_head + 1) % n->rxq_cap;
+        n->rxq_count--;
+        synack_input(n->st, now, n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot]);
+        fed++;
     }
-    return got;
+    return fed;
 }
 
 static void emit(void *ctx, const uint8_t *pkt, size_t len)
@@ -352,6 +417,12 @@ static void emit(void *ctx, const uint8_t *pkt, size_t len)
     if (synack_tun_write(n->tun, pkt, len) < 0) {
         if (n->tx_errors++ == 0 && errno != EAGAIN)
             fprintf(stderr, "%s: writing to %s: %s\n", n->prog, synack_tun_name(n->tun), strerror(errno));
+    }
+    /* What this burst makes the kernel send back is collected now rather than after it, when
+     * the device's queue may have overflowed. */
+    if (++n->since_fill >= 16) {
+        n->since_fill = 0;
+        rxq_fill(n, n->rxq_cap);
     }
 }
 

@@ -11,8 +11,13 @@
 #include "synack/synack.h"
 #include "synack/tun.h"
 
-/* Packets read from the TUN per batch (each one synack_input() call). */
+/* Packets read from the TUN per loop step, at most. */
 #define NET_BATCH 64
+/* Received packets held between reading and synack_input(): while synack_poll() writes a
+ * long burst, the kernel answers with ACKs faster than its TUN queue (txqueuelen packets) can
+ * hold them, so the emit callback reads them out into this queue as it goes. */
+#define NET_RXQ_BYTES (8u << 20)
+#define NET_RXQ_MAX 8192
 
 /* Options both commands share. */
 struct net_opts {
@@ -37,11 +42,16 @@ struct net {
     synack_time_us t0;          /* start (monotonic), for trace timestamps */
     synack_time_us wall_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for pcap stamps */
     unsigned mtu;
-    uint8_t *rxbuf[NET_BATCH];
-    size_t rxlen[NET_BATCH];
+    uint8_t *rxq;               /* rxq_cap slots of rxq_slot bytes */
+    uint32_t *rxq_len;
+    unsigned rxq_cap, rxq_slot, rxq_head, rxq_count;
+    unsigned since_fill;        /* packets written since the emit callback last read */
     uint64_t tx_errors;
-    /* connections by state, kept by the on_state hook (every transition goes through it) */
+    /* connections by state, kept by the on_state hook from the transitions of handles >= 0
+     * (half-open entries reported as conn -1 are not counted) */
     long nstate[SYNACK_NSTATES];
+    uint8_t *conn_state;        /* last state seen per handle */
+    unsigned nconn_state;
 };
 
 /* Parsing. Each returns 0, or -1 after printing "prog: bad VALUE for --opt". */

@@ -225,6 +225,8 @@ int tool_serve(int argc, char **argv)
             /* Stop: no new connections; the apps finish what they are doing and close. */
             sv.ax.stopping = 1;
             stop_by = now + STOP_GRACE_US;
+            fprintf(stderr, "%s: stopping: %u connections open, %ld in the stack not closed\n", PROG,
+                    sv.nlive, net_active_conns(&sv.net));
             accept_all(&sv, now);
             synack_close(sv.net.st, sv.listener);
             sv.listener = -1;
@@ -234,6 +236,8 @@ int tool_serve(int argc, char **argv)
         if (sv.ax.stopping) {
             if (sv.nlive == 0 && net_active_conns(&sv.net) == 0) break;
             if (now >= stop_by) {
+                fprintf(stderr, "%s: %u connections still open after %lld s: reset\n", PROG,
+                        sv.nlive, (long long)(STOP_GRACE_US / 1000000));
                 while (sv.nlive) conn_abort(&sv, 0);
                 net_tx(&sv.net);
                 break;
