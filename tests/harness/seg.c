@@ -206,6 +206,19 @@ void fx_run(struct fx *f, synack_time_us dt)
     fx_run_to(f, f->now + dt);
 }
 
+int fx_run_until_output(struct fx *f, synack_time_us max_dt)
+{
+    synack_time_us end = f->now + max_dt;
+    for (int i = 0; i < 1000000 && !f->qlen; i++) {
+        synack_time_us t = synack_poll_at(f->st);
+        if (t > end) break;
+        if (t > f->now) f->now = t;
+        fx_poll(f);
+    }
+    if (!f->qlen && end > f->now) { f->now = end; synack_set_now(f->st, f->now); }
+    return f->qlen > 0;
+}
+
 /* ---- output ---- */
 
 int fx_pending(const struct fx *f) { return f->qlen; }

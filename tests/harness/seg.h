@@ -134,6 +134,9 @@ void fx_poll(struct fx *f);
 void fx_run(struct fx *f, synack_time_us dt);
 /* fx_run up to an absolute time. */
 void fx_run_to(struct fx *f, synack_time_us t);
+/* Advances virtual time deadline by deadline until the stack has sent something or max_dt has
+ * passed; returns 1 if a packet is queued. */
+int fx_run_until_output(struct fx *f, synack_time_us max_dt);
 
 /* ---- what the stack sent ---- */
 

@@ -611,3 +611,888 @@ FSM(timewait,        data,   inwindow,  R_NONE,                   TIME_WAIT,   0
 FSM(timewait,        data,   outwindow, R_ACK(SND, RCV),          TIME_WAIT,   0,            CT(drop_out_of_window), 0)
 FSM(timewait,        data,   old,       R_ACK(SND, RCV),          TIME_WAIT,   0,            CT(drop_out_of_window), 0)
 /* END FSM TABLE */
+
+/* ======================================================================================
+ * Part 2: timers, queues, options and the edges
+ * ====================================================================================== */
+
+/* Payload for data segments: a pattern, so that misplaced bytes show. */
+static uint8_t blob[SEG_BUF];
+__attribute__((constructor)) static void blob_fill(void)
+{
+    for (size_t i = 0; i < sizeof blob; i++) blob[i] = (uint8_t)('a' + i % 23 + i / 23 % 3);
+}
+
+static unsigned half_open(const struct fx *f)
+{
+    struct synack_mem_stats m;
+    synack_mem_stats(f->st, &m);
+    return m.half_open;
+}
+
+#define CHECK_STATE(f, want) do { int st_ = fx_state(f);                                     \
+    CHECK_MSG(st_ == (want), "state %s, expected %s", synack_state_name(st_), synack_state_name(want)); \
+    } while (0)
+#define CTRV(f, name) fx_counter((f), SYNACK_C_tcp_##name)
+
+/* ---- RFC 9293 §3.10.7.1: the RST for a segment that finds no connection ---- */
+
+/* ACK off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, SEG.LEN counting the text... */
+FX_TEST(fsm_noconn_rst_ackoff_data, NULL)
+{
+    if (fx_to_closed(f)) return;
+    fx_in(f, SYNACK_PSH, 5000, 0, blob, 100);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, 0, 5100);
+    FX_EXPECT_NONE(f);
+}
+
+/* ... and the FIN ... */
+FX_TEST(fsm_noconn_rst_ackoff_fin_data, NULL)
+{
+    if (fx_to_closed(f)) return;
+    fx_in(f, SYNACK_FIN | SYNACK_PSH, 5000, 0, blob, 100);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, 0, 5101);
+    FX_EXPECT_NONE(f);
+}
+
+/* ... and the SYN (text on a SYN counts too). */
+FX_TEST(fsm_noconn_rst_ackoff_syn_data, NULL)
+{
+    struct tcp_opts o = fx_peer_syn_opts(f);
+    if (fx_to_closed(f)) return;
+    fx_inject(f, f->pport, f->lport, SYNACK_SYN, 5000, 0, 65535, &o, blob, 100);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, 0, 5101);
+    FX_EXPECT_NONE(f);
+}
+
+/* SEG.SEQ + SEG.LEN wraps modulo 2^32. */
+FX_TEST(fsm_noconn_rst_ackoff_wraps, NULL)
+{
+    if (fx_to_closed(f)) return;
+    fx_in(f, SYNACK_FIN | SYNACK_PSH, 0xffffffc0u, 0, blob, 100);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, 0, 0xffffffc0u + 101);
+    FX_EXPECT_NONE(f);
+}
+
+/* ACK on: <SEQ=SEG.ACK><CTL=RST>, no ACK bit. */
+FX_TEST(fsm_noconn_rst_ackon_data, NULL)
+{
+    struct seg s;
+    if (fx_to_closed(f)) return;
+    fx_in(f, SYNACK_PSH | SYNACK_ACK, 5000, 0xdeadbeefu, blob, 100);
+    FX_EXPECT_SEG(f, SYNACK_RST, 0xdeadbeefu, 0, &s);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(s.len, 0);
+}
+
+/* A connection that ended leaves nothing behind: its 4-tuple gets the no-connection RST. */
+FX_TEST(fsm_noconn_after_last_ack, NULL)
+{
+    if (fx_to_last_ack(f)) return;
+    fx_peer(f, SYNACK_ACK, NULL, 0);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_CLOSED);
+    CHECK_EQ(fx_sockets(f), 1);             /* the listener */
+    fx_peer(f, SYNACK_PSH | SYNACK_ACK, blob, 10);
+    FX_EXPECT_RST(f, f->snd_nxt);
+    FX_EXPECT_NONE(f);
+}
+
+/* The ISS of the SYN-ACK is RFC 6528's: derivable from the fixed secret, the 4-tuple and time. */
+FX_TEST(fsm_listen_synack_iss_rfc6528, NULL)
+{
+    if (fx_to_syn_rcvd(f)) return;
+    CHECK_EQ(f->iss, tcp_isn_generate(f->cfg.secret, SEG_STACK_ADDR, SEG_PORT_LISTEN, SEG_PEER_ADDR,
+                                      SEG_PEER_PORT, f->now));
+}
+
+/* SYN-SENT, first step: SEG.ACK =< ISS is unacceptable (the boundary). */
+FX_TEST(fsm_synsent_synack_ack_equals_iss, NULL)
+{
+    struct tcp_opts o = fx_peer_syn_opts(f);
+    if (fx_to_syn_sent(f)) return;
+    fx_inject(f, f->pport, f->lport, SYNACK_SYN | SYNACK_ACK, f->peer_iss, f->iss, 65535, &o, NULL, 0);
+    FX_EXPECT_RST(f, f->iss);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_SYN_SENT);
+    CHECK_EQ(fx_so_error(f, f->s), 0);
+}
+
+/* ---- TIME_WAIT ---- */
+
+FX_TEST(fsm_timewait_expires_after_2msl, NULL)
+{
+    synack_time_us t0;
+    if (fx_to_time_wait(f)) return;
+    t0 = f->now;
+    fx_run_to(f, t0 + 2 * f->cfg.msl_us - 1);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_TIME_WAIT);
+    fx_run_to(f, t0 + 2 * f->cfg.msl_us);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_CLOSED);
+    CHECK_EQ(fx_sockets(f), 1);
+}
+
+/* RFC 9293 §3.10.7.4 (TIME-WAIT): a retransmitted FIN is acknowledged again and the 2 MSL
+ * timeout restarts: the connection outlives its first deadline and ends at the new one. */
+FX_TEST(fsm_timewait_reack_restarts_2msl, NULL)
+{
+    synack_time_us t0, t1, msl2 = 2 * f->cfg.msl_us;
+    uint64_t r0;
+    if (fx_to_time_wait(f)) return;
+    t0 = f->now;
+    fx_run(f, msl2 / 2);
+    FX_EXPECT_NONE(f);
+    r0 = CTRV(f, timewait_reacks);
+    fx_in(f, SYNACK_FIN | SYNACK_ACK, f->peer_nxt - 1, f->snd_nxt, NULL, 0);   /* the same FIN */
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, f->peer_nxt);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(CTRV(f, timewait_reacks), r0 + 1);
+    t1 = f->now;
+    fx_run_to(f, t0 + msl2 + SEG_S);                 /* past the first deadline */
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_TIME_WAIT);
+    fx_run_to(f, t1 + msl2 - 1);                     /* just before the new one */
+    CHECK_STATE(f, SYNACK_TIME_WAIT);
+    fx_run_to(f, t1 + msl2);
+    CHECK_STATE(f, SYNACK_CLOSED);
+    FX_EXPECT_NONE(f);
+    fx_peer(f, SYNACK_ACK, NULL, 0);                 /* now: no connection */
+    FX_EXPECT_RST(f, f->snd_nxt);
+}
+
+/* RFC 1337: a RST does not end TIME_WAIT; it ends at its 2 MSL deadline. */
+FX_TEST(fsm_timewait_rst_does_not_shorten_it, NULL)
+{
+    synack_time_us t0;
+    if (fx_to_time_wait(f)) return;
+    t0 = f->now;
+    fx_in(f, SYNACK_RST, f->peer_nxt, 0, NULL, 0);
+    fx_in(f, SYNACK_RST | SYNACK_ACK, f->peer_nxt, f->snd_nxt, NULL, 0);
+    FX_EXPECT_NONE(f);
+    fx_run_to(f, t0 + 2 * f->cfg.msl_us - 1);
+    CHECK_STATE(f, SYNACK_TIME_WAIT);
+    fx_run_to(f, t0 + 2 * f->cfg.msl_us);
+    CHECK_STATE(f, SYNACK_CLOSED);
+}
+
+/* ---- FIN retransmission (RFC 6298 §5: RTO, then doubled) ---- */
+
+static void fin_rexmit(struct fx *f, int final_state)
+{
+    synack_time_us t0 = f->now, rto = f->cfg.rto_min_us;  /* the handshake RTT was 0 */
+    uint32_t fin = f->snd_nxt - 1;
+    struct seg s;
+    fx_run_to(f, t0 + rto - 1);
+    FX_EXPECT_NONE(f);
+    fx_run_to(f, t0 + rto);
+    FX_EXPECT_SEG(f, SYNACK_FIN | SYNACK_ACK, fin, f->peer_nxt, &s);
+    CHECK_EQ(s.at, t0 + rto);
+    fx_run_to(f, t0 + 3 * rto - 1);
+    FX_EXPECT_NONE(f);
+    fx_run_to(f, t0 + 3 * rto);                         /* backed off: 2 * RTO later */
+    FX_EXPECT_SEG(f, SYNACK_FIN | SYNACK_ACK, fin, f->peer_nxt, &s);
+    FX_EXPECT_NONE(f);
+    CHECK(CTRV(f, rexmit) >= 2);
+    fx_peer(f, SYNACK_ACK, NULL, 0);                    /* acknowledged at last */
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, final_state);
+    fx_run(f, 10 * SEG_S);                              /* no more retransmissions */
+    FX_EXPECT_NONE(f);
+}
+
+FX_TEST(fsm_finwait1_fin_rexmit, NULL)
+{
+    if (fx_to_fin_wait_1(f)) return;
+    fin_rexmit(f, SYNACK_FIN_WAIT_2);
+}
+
+FX_TEST(fsm_lastack_fin_rexmit, NULL)
+{
+    if (fx_to_last_ack(f)) return;
+    fin_rexmit(f, SYNACK_CLOSED);
+}
+
+/* ---- FIN_WAIT_2 of an orphaned connection times out (fin_wait2_timeout_us) ---- */
+
+FX_TEST(fsm_finwait2_orphan_timeout, NULL)
+{
+    synack_time_us t0;
+    uint64_t c0 = CTRV(f, finwait2_timeouts);
+    struct seg s;
+    if (fx_to_fin_wait_2(f)) return;
+    t0 = f->now;
+    fx_run_to(f, t0 + f->cfg.fin_wait2_timeout_us - 1);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_FIN_WAIT_2);
+    fx_run_to(f, t0 + f->cfg.fin_wait2_timeout_us);
+    CHECK_STATE(f, SYNACK_CLOSED);
+    CHECK_EQ(CTRV(f, finwait2_timeouts), c0 + 1);
+    /* Telling the peer is optional (Linux sends a RST); anything else would be wrong. */
+    if (fx_pop(f, &s)) CHECK_MSG(s.ok && (s.flags & SYNACK_RST) && s.seq == f->snd_nxt, "unexpected segment");
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(fx_sockets(f), 1);
+}
+
+/* ---- SYN-ACK retransmission: 1 s, 2 s, 4 s, 8 s, 16 s, then reclaimed after 32 s ---- */
+
+FX_TEST(fsm_synack_rexmit_backoff, NULL)
+{
+    static const int at_s[5] = {1, 3, 7, 15, 31};
+    synack_time_us t0;
+    uint64_t r0, e0;
+    struct seg s;
+    if (fx_to_syn_rcvd(f)) return;
+    t0 = f->now;
+    r0 = CTRV(f, synack_rexmit);
+    e0 = CTRV(f, half_open_expired);
+    for (int i = 0; i < 5; i++) {
+        fx_run_to(f, t0 + at_s[i] * SEG_S - 1);
+        FX_EXPECT_NONE(f);
+        fx_run_to(f, t0 + at_s[i] * SEG_S);
+        FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->iss, f->peer_nxt, &s);
+        CHECK(s.opts.has_mss && s.opts.mss == f->syn.opts.mss);
+        FX_EXPECT_NONE(f);
+        CHECK_STATE(f, SYNACK_SYN_RCVD);
+    }
+    CHECK_EQ(CTRV(f, synack_rexmit), r0 + 5);
+    fx_run_to(f, t0 + 63 * SEG_S - 1);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_SYN_RCVD);
+    CHECK_EQ(half_open(f), 1);
+    fx_run_to(f, t0 + 63 * SEG_S);
+    FX_EXPECT_NONE(f);                                  /* reclaimed quietly, no RST */
+    CHECK_STATE(f, SYNACK_CLOSED);
+    CHECK_EQ(CTRV(f, half_open_expired), e0 + 1);
+    CHECK_EQ(CTRV(f, synack_rexmit), r0 + 5);
+    CHECK_EQ(half_open(f), 0);
+    CHECK_EQ(fx_sockets(f), 1);
+    fx_peer(f, SYNACK_ACK, NULL, 0);                    /* too late: no connection */
+    FX_EXPECT_RST(f, f->snd_nxt);
+}
+
+/* A retransmitted SYN (same ISN) gets the same SYN-ACK, and no second connection. */
+FX_TEST(fsm_synrcvd_dup_syn_same_synack, NULL)
+{
+    struct tcp_opts o;
+    struct seg s;
+    uint64_t r0;
+    int mark;
+    if (fx_to_syn_rcvd(f)) return;
+    r0 = CTRV(f, synack_rexmit);
+    mark = f->ntr;
+    o = fx_peer_syn_opts(f);
+    fx_run(f, 300 * SEG_MS);
+    fx_inject(f, f->pport, f->lport, SYNACK_SYN, f->peer_iss, 0, f->peer_wnd, &o, NULL, 0);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->iss, f->peer_nxt, &s);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(s.window, f->syn.window);
+    CHECK(s.opts.has_mss && s.opts.mss == f->syn.opts.mss);
+    CHECK_EQ(CTRV(f, synack_rexmit), r0 + 1);
+    CHECK_STATE(f, SYNACK_SYN_RCVD);
+    CHECK_MSG(fx_new_child(f, mark) < 0, "a second half-open connection");
+    CHECK_EQ(half_open(f) + fx_sockets(f), 2);          /* the listener and one half-open */
+    fx_peer(f, SYNACK_ACK, NULL, 0);                    /* the handshake still completes */
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_ESTABLISHED);
+}
+
+/* ---- listen queues ---- */
+
+static void syn_from(struct fx *f, uint16_t port, uint32_t seq)
+{
+    struct tcp_opts o = fx_peer_syn_opts(f);
+    fx_inject(f, port, f->lport, SYNACK_SYN, seq, 0, 65535, &o, NULL, 0);
+}
+
+static void backlog2_nocookies(struct synack_config *c)
+{
+    c->syncookies = SYNACK_SYNCOOKIES_OFF;
+    c->syn_backlog = 2;
+}
+
+/* A SYN to a listener whose half-open queue is full is dropped (cookies off) and counted. */
+FX_TEST(fsm_listen_half_open_full_dropped, backlog2_nocookies)
+{
+    struct seg a, b;
+    uint64_t c0;
+    int h;
+    if (fx_to_listen(f)) return;
+    syn_from(f, 40000, 1000);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->q[f->qhead].seq, 1001, &a);
+    syn_from(f, 40001, 2000);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->q[f->qhead].seq, 2001, &b);
+    c0 = CTRV(f, drop_listen_overflow);
+    syn_from(f, 40002, 3000);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(half_open(f), 2);
+    CHECK_EQ(fx_sockets(f), 1);
+    CHECK_EQ(CTRV(f, drop_listen_overflow), c0 + 1);
+    /* Room again once a handshake completes. */
+    fx_inject(f, 40000, f->lport, SYNACK_ACK, 1001, a.seq + 1, 65535, NULL, NULL, 0);
+    FX_EXPECT_NONE(f);
+    h = synack_accept(f->st, f->ls, NULL, NULL);
+    CHECK(h >= 0);
+    fx_track(f, h);
+    syn_from(f, 40003, 4000);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->q[f->qhead].seq, 4001, &a);
+    FX_EXPECT_NONE(f);
+}
+
+static void backlog2(struct synack_config *c) { c->syn_backlog = 2; }
+
+/* With cookies on (the default, "auto"), a full half-open queue answers with a cookie
+ * SYN-ACK and keeps nothing. */
+FX_TEST(fsm_listen_half_open_full_cookie, backlog2)
+{
+    struct seg s;
+    uint64_t c0;
+    if (fx_to_listen(f)) return;
+    syn_from(f, 40000, 1000);
+    CHECK(fx_pop(f, &s));
+    syn_from(f, 40001, 2000);
+    CHECK(fx_pop(f, &s));
+    c0 = CTRV(f, syncookies_sent);
+    syn_from(f, 40002, 3000);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->q[f->qhead].seq, 3001, &s);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(CTRV(f, syncookies_sent), c0 + 1);
+    CHECK_EQ(half_open(f), 2);
+}
+
+/* A SYN to a listener whose accept queue is full is dropped and counted; accept() makes room. */
+FX_TEST(fsm_listen_accept_queue_full_dropped, NULL)
+{
+    struct seg a;
+    uint64_t c0;
+    int h;
+    if (fx_to_listen(f)) return;
+    CHECK_EQ(synack_listen(f->st, f->ls, 1), 0);       /* backlog 1 */
+    syn_from(f, 40000, 1000);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->q[f->qhead].seq, 1001, &a);
+    fx_inject(f, 40000, f->lport, SYNACK_ACK, 1001, a.seq + 1, 65535, NULL, NULL, 0);
+    FX_EXPECT_NONE(f);
+    c0 = CTRV(f, drop_listen_overflow);
+    syn_from(f, 40001, 2000);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(CTRV(f, drop_listen_overflow), c0 + 1);
+    CHECK_EQ(half_open(f), 0);
+    h = synack_accept(f->st, f->ls, NULL, NULL);
+    CHECK(h >= 0);
+    fx_track(f, h);
+    syn_from(f, 40002, 3000);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->q[f->qhead].seq, 3001, &a);
+    FX_EXPECT_NONE(f);
+}
+
+/* The final ACK that finds the accept queue full is dropped (the half-open connection stays)
+ * and counted; the peer's retransmitted ACK completes after accept(). */
+FX_TEST(fsm_listen_accept_queue_full_final_ack, NULL)
+{
+    struct seg a, b;
+    uint64_t c0;
+    int h1, h2;
+    if (fx_to_listen(f)) return;
+    CHECK_EQ(synack_listen(f->st, f->ls, 1), 0);
+    syn_from(f, 40000, 1000);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->q[f->qhead].seq, 1001, &a);
+    syn_from(f, 40001, 2000);
+    FX_EXPECT_SEG(f, SYNACK_SYN | SYNACK_ACK, f->q[f->qhead].seq, 2001, &b);
+    fx_inject(f, 40000, f->lport, SYNACK_ACK, 1001, a.seq + 1, 65535, NULL, NULL, 0);
+    FX_EXPECT_NONE(f);
+    c0 = CTRV(f, drop_listen_overflow);
+    fx_inject(f, 40001, f->lport, SYNACK_ACK, 2001, b.seq + 1, 65535, NULL, NULL, 0);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(CTRV(f, drop_listen_overflow), c0 + 1);
+    CHECK_EQ(half_open(f), 1);
+    h1 = synack_accept(f->st, f->ls, NULL, NULL);
+    CHECK(h1 >= 0);
+    fx_track(f, h1);
+    fx_inject(f, 40001, f->lport, SYNACK_ACK, 2001, b.seq + 1, 65535, NULL, NULL, 0);
+    FX_EXPECT_NONE(f);
+    h2 = synack_accept(f->st, f->ls, NULL, NULL);
+    CHECK(h2 >= 0);
+    fx_track(f, h2);
+    CHECK_EQ(fx_sockopt(f, h2, SYNACK_TCP_STATE), SYNACK_ESTABLISHED);
+    CHECK_EQ(half_open(f), 0);
+}
+
+/* ---- zero window: probes with backoff while the peer answers window 0; data when it opens ---- */
+
+FX_TEST(fsm_zero_window_probe, NULL)
+{
+    uint32_t una;
+    synack_time_us prev = 0, gap, prev_gap = 0;
+    uint64_t p0;
+    struct seg s;
+    char b[160];
+    if (fx_to_established(f)) return;
+    f->peer_wnd = 0;
+    fx_peer(f, SYNACK_ACK, NULL, 0);                    /* window update: 0 */
+    FX_EXPECT_NONE(f);
+    una = f->snd_nxt;
+    CHECK_EQ(synack_send(f->st, f->s, blob, 1000), 1000);
+    fx_poll(f);
+    FX_EXPECT_NONE(f);                                  /* nothing fits a zero window */
+    p0 = CTRV(f, zero_window_probes);
+    prev = f->now;
+    for (int k = 0; k < 6; k++) {
+        CHECK_MSG(fx_run_until_output(f, 120 * SEG_S), "no probe %d", k);
+        CHECK(fx_pop(f, &s));
+        CHECK_MSG(s.ok && s.flags == SYNACK_ACK && ((s.len == 0 && s.seq == una - 1) || (s.len == 1 && s.seq == una)),
+                  "not a window probe: %s", fx_seg_str(&s, b, sizeof b));
+        FX_EXPECT_NONE(f);
+        gap = s.at - prev;
+        CHECK_MSG(gap > 0, "probe %d with no delay", k);
+        if (k == 0) CHECK_MSG(gap >= f->cfg.rto_min_us, "first probe after %lld us", (long long)gap);
+        else CHECK_MSG(gap >= 2 * prev_gap || gap >= f->cfg.rto_max_us,
+                       "probe %d after %lld us, the previous gap was %lld us (no backoff)", k,
+                       (long long)gap, (long long)prev_gap);
+        prev = s.at;
+        prev_gap = gap;
+        fx_in(f, SYNACK_ACK, f->peer_nxt, una, NULL, 0);   /* still 0 */
+        FX_EXPECT_NONE(f);
+    }
+    CHECK(CTRV(f, zero_window_probes) >= p0 + 6);
+    CHECK_STATE(f, SYNACK_ESTABLISHED);
+    f->peer_wnd = 65535;                                /* the window opens: data flows */
+    fx_in(f, SYNACK_ACK, f->peer_nxt, una, NULL, 0);
+    FX_EXPECT_SEG(f, SYNACK_PSH | SYNACK_ACK, una, f->peer_nxt, &s);
+    CHECK_EQ(s.len, 1000);
+    CHECK(memcmp(s.data, blob, 1000) == 0);
+    FX_EXPECT_NONE(f);
+    fx_in(f, SYNACK_ACK, f->peer_nxt, una + 1000, NULL, 0);
+    fx_run(f, 5 * SEG_S);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(fx_sockopt(f, f->s, SYNACK_SO_UNSENT), 0);
+}
+
+/* ---- MSS (RFC 9293 §3.7.1) ---- */
+
+/* Sends n bytes and plays a peer that ACKs every segment; checks every segment against mss. */
+static void send_and_check_mss(struct fx *f, uint32_t n, uint32_t mss)
+{
+    uint32_t got = 0, maxlen = 0, start = f->snd_nxt;
+    struct seg s;
+    char b[160];
+    CHECK_EQ(synack_send(f->st, f->s, blob, n), (long)n);
+    fx_poll(f);
+    for (int i = 0; i < 100 && got < n; i++) {
+        if (!fx_pending(f) && !fx_run_until_output(f, 2 * SEG_S)) break;
+        while (fx_pop(f, &s)) {
+            CHECK_MSG(s.ok && s.len <= mss, "segment above MSS %u: %s", mss, fx_seg_str(&s, b, sizeof b));
+            CHECK_MSG(s.len + 40 + s.opts.has_ts * 12u <= f->cfg.mtu, "packet above the MTU");
+            if (s.seq == start + got) got += s.len;
+            if (s.len > maxlen) maxlen = s.len;
+            fx_in(f, SYNACK_ACK, f->peer_nxt, s.seq + s.len, NULL, 0);
+        }
+    }
+    CHECK_EQ(got, n);
+    CHECK_EQ(maxlen, mss);
+}
+
+FX_TEST(fsm_mss_peer_536_honoured, NULL)
+{
+    f->peer_mss = 536;
+    if (fx_to_established(f)) return;
+    CHECK_EQ(fx_sockopt(f, f->s, SYNACK_TCP_MAXSEG), 536);
+    send_and_check_mss(f, 3000, 536);
+}
+
+FX_TEST(fsm_mss_peer_536_honoured_active, NULL)
+{
+    f->peer_mss = 536;
+    if (fx_to_established_active(f)) return;
+    CHECK_EQ(fx_sockopt(f, f->s, SYNACK_TCP_MAXSEG), 536);
+    send_and_check_mss(f, 3000, 536);
+}
+
+/* A peer MSS above our MTU allows is clamped to mtu - 40. */
+FX_TEST(fsm_mss_peer_above_mtu_clamped, NULL)
+{
+    f->peer_mss = 9000;
+    if (fx_to_established(f)) return;
+    send_and_check_mss(f, 4000, 1460);
+}
+
+FX_TEST(fsm_mss_synack_advertises_mtu_minus_40, NULL)
+{
+    if (fx_to_syn_rcvd(f)) return;
+    CHECK(f->syn.opts.has_mss);
+    CHECK_EQ(f->syn.opts.mss, 1460);
+}
+
+FX_TEST(fsm_mss_syn_advertises_mtu_minus_40, NULL)
+{
+    if (fx_to_syn_sent(f)) return;
+    CHECK(f->syn.opts.has_mss);
+    CHECK_EQ(f->syn.opts.mss, 1460);
+}
+
+static void mtu1200(struct synack_config *c) { c->mtu = 1200; }
+
+FX_TEST(fsm_mss_syn_advertises_mtu_minus_40_mtu1200, mtu1200)
+{
+    if (fx_to_syn_sent(f)) return;
+    CHECK(f->syn.opts.has_mss);
+    CHECK_EQ(f->syn.opts.mss, 1160);
+}
+
+FX_TEST(fsm_mss_synack_advertises_mtu_minus_40_mtu1200, mtu1200)
+{
+    if (fx_to_syn_rcvd(f)) return;
+    CHECK(f->syn.opts.has_mss);
+    CHECK_EQ(f->syn.opts.mss, 1160);
+}
+
+/* ---- simultaneous open (RFC 9293 §3.5 figure 8) and close (figure 13) ---- */
+
+FX_TEST(fsm_simopen_peer_synack, NULL)
+{
+    struct tcp_opts o;
+    struct seg s;
+    char b[256];
+    if (fx_to_syn_rcvd_active(f)) return;
+    /* The peer's SYN-ACK for our SYN crosses our SYN-ACK: SEQ = its ISS, ACK = our ISS + 1. */
+    o = fx_peer_syn_opts(f);
+    fx_inject(f, f->pport, f->lport, SYNACK_SYN | SYNACK_ACK, f->peer_iss, f->iss + 1, 65535, &o, NULL, 0);
+    fx_run(f, SEG_REPLY_WAIT);
+    /* Nothing is owed; a pure ACK <SND.NXT, RCV.NXT> would be harmless. */
+    if (fx_pop(f, &s))
+        CHECK_MSG(s.ok && s.flags == SYNACK_ACK && s.seq == f->iss + 1 && s.ack == f->peer_nxt,
+                  "unexpected %s", fx_seg_str(&s, b, sizeof b));
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_ESTABLISHED);
+    CHECK_EQ(fx_so_error(f, f->s), 0);
+    CHECK(synack_sock_events(f->st, f->s) & SYNACK_EV_OUT);
+    CHECK_STR(fx_states_str(f, f->conn, f->conn_since, b, sizeof b), "CLOSED SYN_SENT SYN_RCVD ESTABLISHED");
+}
+
+FX_TEST(fsm_simopen_peer_ack, NULL)
+{
+    char b[256];
+    if (fx_to_syn_rcvd_active(f)) return;
+    fx_peer(f, SYNACK_ACK, NULL, 0);
+    fx_run(f, SEG_REPLY_WAIT);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_ESTABLISHED);
+    CHECK_EQ(fx_so_error(f, f->s), 0);
+    CHECK_STR(fx_states_str(f, f->conn, f->conn_since, b, sizeof b), "CLOSED SYN_SENT SYN_RCVD ESTABLISHED");
+    /* and data flows */
+    CHECK_EQ(synack_send(f->st, f->s, blob, 10), 10);
+    fx_poll(f);
+    FX_EXPECT(f, SYNACK_PSH | SYNACK_ACK, f->iss + 1, f->peer_nxt);
+}
+
+static void simclose(struct fx *f)
+{
+    synack_time_us t0;
+    /* Our FIN is out (FIN_WAIT_1); the peer's FIN crosses it (not acknowledging it). */
+    uint32_t seq = f->peer_nxt++;
+    fx_in(f, SYNACK_FIN | SYNACK_ACK, seq, f->snd_nxt - 1, NULL, 0);
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, f->peer_nxt);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_CLOSING);
+    fx_peer(f, SYNACK_ACK, NULL, 0);                    /* the peer ACKs our FIN */
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_TIME_WAIT);
+    t0 = f->now;
+    fx_run_to(f, t0 + 2 * f->cfg.msl_us);
+    CHECK_STATE(f, SYNACK_CLOSED);
+    FX_EXPECT_NONE(f);
+}
+
+FX_TEST(fsm_simclose_passive_open, NULL)
+{
+    char b[256];
+    if (fx_to_fin_wait_1(f)) return;
+    simclose(f);
+    CHECK_OK();
+    CHECK_STR(fx_states_str(f, f->conn, f->conn_since, b, sizeof b),
+              "CLOSED SYN_RCVD ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT CLOSED");
+}
+
+FX_TEST(fsm_simclose_active_open, NULL)
+{
+    char b[256];
+    if (fx_to_established_active(f)) return;
+    CHECK_EQ(synack_close(f->st, f->s), 0);
+    f->orphan = 1;
+    fx_poll(f);
+    FX_EXPECT(f, SYNACK_FIN | SYNACK_ACK, f->iss + 1, f->peer_nxt);
+    simclose(f);
+    CHECK_OK();
+    CHECK_STR(fx_states_str(f, f->conn, f->conn_since, b, sizeof b),
+              "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT CLOSED");
+}
+
+/* ---- half-close: shutdown(SHUT_WR) sends our FIN; we still receive until the peer's FIN ---- */
+
+FX_TEST(fsm_half_close_shutdown_wr, NULL)
+{
+    uint8_t buf[200];
+    if (fx_to_established(f)) return;
+    CHECK_EQ(synack_shutdown(f->st, f->s, SYNACK_SHUT_WR), 0);
+    fx_poll(f);
+    FX_EXPECT(f, SYNACK_FIN | SYNACK_ACK, f->iss + 1, f->peer_nxt);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_FIN_WAIT_1);
+    CHECK_EQ(synack_send(f->st, f->s, "x", 1), -1);
+    CHECK_EQ(errno, EPIPE);
+    fx_peer(f, SYNACK_ACK, NULL, 0);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_FIN_WAIT_2);
+    /* Not orphaned: FIN_WAIT_2 may last (no timeout while the user holds the socket). */
+    fx_run(f, 2 * f->cfg.fin_wait2_timeout_us);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_FIN_WAIT_2);
+    fx_peer(f, SYNACK_PSH | SYNACK_ACK, blob, 100);
+    fx_run(f, SEG_REPLY_WAIT);
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, f->peer_nxt);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(synack_recv(f->st, f->s, buf, sizeof buf), 100);
+    CHECK(memcmp(buf, blob, 100) == 0);
+    CHECK_EQ(synack_recv(f->st, f->s, buf, sizeof buf), -1);
+    CHECK_EQ(errno, EAGAIN);
+    fx_peer(f, SYNACK_FIN | SYNACK_ACK, NULL, 0);
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, f->peer_nxt);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_TIME_WAIT);
+    CHECK_EQ(synack_recv(f->st, f->s, buf, sizeof buf), 0);     /* end of stream */
+    CHECK(synack_sock_events(f->st, f->s) & SYNACK_EV_RDHUP);
+    CHECK_EQ(fx_so_error(f, f->s), 0);
+}
+
+/* ---- abort: close() with SO_LINGER_ZERO sends a RST at SND.NXT and frees everything ---- */
+
+FX_TEST(fsm_abort_linger_zero_sends_rst, NULL)
+{
+    struct seg s;
+    char b[160];
+    uint32_t snd;
+    if (fx_to_established(f)) return;
+    CHECK_EQ(synack_send(f->st, f->s, blob, 100), 100);
+    fx_poll(f);
+    FX_EXPECT(f, SYNACK_PSH | SYNACK_ACK, f->iss + 1, f->peer_nxt);
+    snd = f->snd_nxt;
+    CHECK_EQ(synack_setsockopt(f->st, f->s, SYNACK_SO_LINGER_ZERO, 1), 0);
+    CHECK_EQ(synack_close(f->st, f->s), 0);
+    f->orphan = 1;
+    fx_poll(f);
+    CHECK_MSG(fx_pop(f, &s), "no RST");
+    /* RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST> (an ACK of RCV.NXT may ride along) */
+    CHECK_MSG(s.ok && (s.flags & ~SYNACK_ACK) == SYNACK_RST && s.seq == snd &&
+              (!(s.flags & SYNACK_ACK) || s.ack == f->peer_nxt), "expected RST seq=%u, got %s", snd,
+              fx_seg_str(&s, b, sizeof b));
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_CLOSED);
+    CHECK_EQ(fx_sockets(f), 1);
+    fx_run(f, 10 * SEG_S);                              /* no retransmission after an abort */
+    FX_EXPECT_NONE(f);
+    fx_peer(f, SYNACK_ACK, NULL, 0);                    /* the peer's next segment: no connection */
+    CHECK_MSG(fx_pop(f, &s) && s.ok && (s.flags & SYNACK_RST), "no RST for a segment after the abort");
+}
+
+/* ---- RFC 5961 §7: the challenge-ACK rate limit, reached and recovered ---- */
+
+static void chack3(struct synack_config *c) { c->challenge_ack_limit = 3; }
+
+FX_TEST(fsm_challenge_ack_rate_limit, chack3)
+{
+    uint64_t a0, l0;
+    struct tcp_opts o;
+    if (fx_to_established(f)) return;
+    a0 = CTRV(f, challenge_acks);
+    l0 = CTRV(f, challenge_acks_limited);
+    for (int i = 0; i < 5; i++) fx_in(f, SYNACK_RST, f->peer_nxt + 1 + (uint32_t)i, 0, NULL, 0);
+    for (int i = 0; i < 3; i++) FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, f->peer_nxt);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(CTRV(f, challenge_acks), a0 + 3);
+    CHECK_EQ(CTRV(f, challenge_acks_limited), l0 + 2);
+    o = fx_peer_syn_opts(f);                            /* a SYN is limited by the same budget */
+    fx_inject(f, f->pport, f->lport, SYNACK_SYN, f->peer_nxt, 0, 65535, &o, NULL, 0);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(CTRV(f, challenge_acks_limited), l0 + 3);
+    CHECK_STATE(f, SYNACK_ESTABLISHED);
+    fx_run(f, SEG_S + SEG_MS);                          /* a second later: recovered */
+    fx_in(f, SYNACK_RST, f->peer_nxt + 1, 0, NULL, 0);
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, f->peer_nxt);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(CTRV(f, challenge_acks), a0 + 4);
+    CHECK_STATE(f, SYNACK_ESTABLISHED);
+    CHECK_EQ(fx_so_error(f, f->s), 0);
+}
+
+/* ---- RFC 5961 §3.2: RST at and around RCV.NXT and the window's edges ---- */
+
+enum rst_outcome { RST_DROPPED, RST_RESETS, RST_CHALLENGED };
+
+static void rst_at(struct fx *f, int32_t off, enum rst_outcome want, int before)
+{
+    uint32_t rcv = f->peer_nxt, snd = f->snd_nxt;
+    uint64_t ign0 = CTRV(f, rst_ignored), ch0 = CTRV(f, challenge_acks);
+    fx_in(f, SYNACK_RST, rcv + (uint32_t)off, 0, NULL, 0);
+    fx_run(f, SEG_REPLY_WAIT);
+    switch (want) {
+    case RST_DROPPED:
+        FX_EXPECT_NONE(f);
+        CHECK_STATE(f, before);
+        CHECK_EQ(CTRV(f, rst_ignored), ign0 + 1);
+        break;
+    case RST_CHALLENGED:
+        FX_EXPECT(f, SYNACK_ACK, snd, rcv);
+        FX_EXPECT_NONE(f);
+        CHECK_STATE(f, before);
+        CHECK_EQ(CTRV(f, challenge_acks), ch0 + 1);
+        break;
+    case RST_RESETS:
+        FX_EXPECT_NONE(f);
+        CHECK_STATE(f, SYNACK_CLOSED);
+        break;
+    }
+    if (f->s >= 0 && !f->orphan) CHECK_EQ(fx_so_error(f, f->s), want != RST_RESETS ? 0 : before == SYNACK_ESTABLISHED ? ECONNRESET : ECONNREFUSED);
+}
+
+#define RST_EDGE(fix, name, state, off, want)                                      \
+    FX_TEST(fsm_##name, NULL)                                                     \
+    {                                                                             \
+        if (fix(f)) return;                                                       \
+        rst_at(f, off, want, SYNACK_##state);                                     \
+    }
+#define RST_EDGES(fix, row, state)                                                                \
+    RST_EDGE(fix, row##_rst_at_rcvnxt_minus_1, state, -1, RST_DROPPED)                            \
+    RST_EDGE(fix, row##_rst_at_rcvnxt, state, 0, RST_RESETS)                                      \
+    RST_EDGE(fix, row##_rst_at_rcvnxt_plus_1, state, 1, RST_CHALLENGED)                           \
+    RST_EDGE(fix, row##_rst_at_window_last, state, (int32_t)f->wnd - 1, RST_CHALLENGED)           \
+    RST_EDGE(fix, row##_rst_at_window_end, state, (int32_t)f->wnd, RST_DROPPED)
+
+RST_EDGES(fx_to_established, established, ESTABLISHED)
+RST_EDGES(fx_to_established_active, established_act, ESTABLISHED)
+RST_EDGES(fx_to_syn_rcvd, synrcvd, SYN_RCVD)
+RST_EDGES(fx_to_syn_rcvd_active, synrcvd_act, SYN_RCVD)
+RST_EDGES(fx_to_fin_wait_2, finwait2, FIN_WAIT_2)
+
+/* ---- RFC 5961 §5.2: SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT, else ACK and drop ---- */
+
+static void data_with_ack(struct fx *f, uint32_t ack, int accepted)
+{
+    uint32_t rcv = f->peer_nxt;
+    uint64_t b0 = CTRV(f, drop_bad_ack);
+    fx_in(f, SYNACK_PSH | SYNACK_ACK, rcv, ack, blob, 100);
+    fx_run(f, SEG_REPLY_WAIT);
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, accepted ? rcv + 100 : rcv);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(fx_sockopt(f, f->s, SYNACK_SO_UNREAD), accepted ? 100 : 0);
+    CHECK_EQ(CTRV(f, drop_bad_ack), b0 + (accepted ? 0 : 1));
+    CHECK_STATE(f, SYNACK_ESTABLISHED);
+}
+
+FX_TEST(fsm_established_ack_beyond_sndnxt, NULL)
+{
+    if (fx_to_established(f)) return;
+    data_with_ack(f, f->snd_nxt + 1000, 0);
+}
+
+FX_TEST(fsm_established_ack_sndnxt_plus_1, NULL)
+{
+    if (fx_to_established(f)) return;
+    data_with_ack(f, f->snd_nxt + 1, 0);
+}
+
+FX_TEST(fsm_established_ack_below_max_snd_wnd, NULL)
+{
+    if (fx_to_established(f)) return;
+    data_with_ack(f, f->snd_nxt - 65535 - 1, 0);    /* MAX.SND.WND = 65535 (peer, unscaled) */
+}
+
+FX_TEST(fsm_established_ack_at_max_snd_wnd_accepted, NULL)
+{
+    if (fx_to_established(f)) return;
+    data_with_ack(f, f->snd_nxt - 65535, 1);
+}
+
+FX_TEST(fsm_established_ack_old_accepted, NULL)
+{
+    if (fx_to_established(f)) return;
+    data_with_ack(f, f->snd_nxt - 1000, 1);
+}
+
+/* ---- SYN_RCVD: the first data segment lost, the second one (in the window) arrives with the
+ *      handshake's ACK: RFC 9293 first step accepts it, ESTABLISHED, held out of order, dup ACK ---- */
+
+static void synrcvd_ooo_data(struct fx *f)
+{
+    uint32_t rcv = f->peer_nxt;
+    fx_in(f, SYNACK_PSH | SYNACK_ACK, rcv + 1000, f->snd_nxt, blob, 100);
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, rcv);          /* immediate duplicate ACK */
+    fx_run(f, SEG_REPLY_WAIT);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_ESTABLISHED);
+    fx_in(f, SYNACK_PSH | SYNACK_ACK, rcv, f->snd_nxt, blob, 1000);   /* the hole is filled */
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, rcv + 1100);
+    FX_EXPECT_NONE(f);
+}
+
+FX_TEST(fsm_synrcvd_data_ooo_in_window, NULL)
+{
+    if (fx_to_syn_rcvd(f)) return;
+    synrcvd_ooo_data(f);
+}
+
+FX_TEST(fsm_synrcvd_act_data_ooo_in_window, NULL)
+{
+    if (fx_to_syn_rcvd_active(f)) return;
+    synrcvd_ooo_data(f);
+    CHECK_OK();
+    CHECK_EQ(fx_sockopt(f, f->s, SYNACK_SO_UNREAD), 1100);
+}
+
+/* ---- SYN retransmission in SYN_SENT: after 1 s, 2 s, 4 s ... (RFC 6298 §5.5, bounded by
+ *      rto_max_us), syn_retries (6) times, then ETIMEDOUT one more backed-off RTO later ---- */
+
+FX_TEST(fsm_synsent_syn_rexmit_then_etimedout, NULL)
+{
+    synack_time_us t, rto = f->cfg.rto_initial_us;
+    struct seg s;
+    if (fx_to_syn_sent(f)) return;
+    t = f->now;
+    for (unsigned i = 0; i < f->cfg.syn_retries; i++) {
+        t += rto;
+        rto = 2 * rto < f->cfg.rto_max_us ? 2 * rto : f->cfg.rto_max_us;
+        fx_run_to(f, t - 1);
+        FX_EXPECT_NONE(f);
+        fx_run_to(f, t);
+        FX_EXPECT_SEG(f, SYNACK_SYN, f->iss, 0, &s);
+        FX_EXPECT_NONE(f);
+        CHECK_STATE(f, SYNACK_SYN_SENT);
+    }
+    t += rto;                                           /* 1+2+4+8+16+32+60 = 123 s */
+    fx_run_to(f, t - 1);
+    CHECK_STATE(f, SYNACK_SYN_SENT);
+    fx_run_to(f, t);
+    FX_EXPECT_NONE(f);                                  /* nothing to reset: never synchronized */
+    CHECK_STATE(f, SYNACK_CLOSED);
+    CHECK_EQ(fx_so_error(f, f->s), ETIMEDOUT);
+}
+
+/* ---- TIME_WAIT of an active open (no listener on the port): a new SYN is not a new
+ *      connection; it gets the first step's ACK ---- */
+
+FX_TEST(fsm_timewait_active_new_syn_no_listener, NULL)
+{
+    struct tcp_opts o;
+    if (fx_to_established_active(f)) return;
+    CHECK_EQ(synack_close(f->st, f->s), 0);
+    f->orphan = 1;
+    fx_poll(f);
+    FX_EXPECT(f, SYNACK_FIN | SYNACK_ACK, f->iss + 1, f->peer_nxt);
+    fx_peer(f, SYNACK_FIN | SYNACK_ACK, NULL, 0);       /* ACKs our FIN and brings its own */
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, f->peer_nxt);
+    CHECK_STATE(f, SYNACK_TIME_WAIT);
+    o = fx_peer_syn_opts(f);
+    fx_inject(f, f->pport, f->lport, SYNACK_SYN, f->peer_nxt + 100000, 0, 65535, &o, NULL, 0);
+    FX_EXPECT(f, SYNACK_ACK, f->snd_nxt, f->peer_nxt);
+    FX_EXPECT_NONE(f);
+    CHECK_STATE(f, SYNACK_TIME_WAIT);
+}
