@@ -698,6 +698,8 @@ FX_TEST(fsm_noconn_after_last_ack, NULL)
     FX_EXPECT_NONE(f);
 }
 
+/* ---- ISS (RFC 6528) and SYN-SENT's ACK check ---- */
+
 /* The ISS of the SYN-ACK is RFC 6528's: derivable from the fixed secret, the 4-tuple and time. */
 FX_TEST(fsm_listen_synack_iss_rfc6528, NULL)
 {
