@@ -60,9 +60,10 @@
 #define COOKIE_PERIOD_US (16LL * 1000000)
 #define SC_NONE (-1)
 
-/* Sorted MSS values a cookie can express: common path MTUs minus 40 (IPv4+TCP), Ethernet
- * first; 216 and 8960 cover tiny links and jumbo frames (FreeBSD tcp_sc_msstab). */
-static const uint16_t msstab[8] = {216, 536, 1200, 1360, 1400, 1440, 1460, 8960};
+/* Sorted MSS values a cookie can express: common path MTUs minus 40 (IPv4+TCP); 64 is the
+ * smallest MSS the stack accepts at all (so a cookie never exceeds the client's MSS), 8960
+ * covers jumbo frames (after FreeBSD tcp_sc_msstab and Linux msstab). */
+static const uint16_t msstab[8] = {64, 536, 1200, 1360, 1400, 1440, 1460, 8960};
 
 struct sc_entry {
     uint32_t laddr, raddr;
@@ -496,6 +497,7 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
     }
     if (listener_full(st, l, h)) {
         CNT(st, tcp_syncache_overflow);
+        CNT(st, tcp_drop_listen_overflow);
         CNT(st, tcp_syn_dropped);
         return;
     }
@@ -564,6 +566,7 @@ static struct tcb *make_child(struct synack_stack *st, struct tcb *l, uint32_t l
     c->sack_ok = (uint8_t)sack_ok;
     c->snd_mss = (uint16_t)mss;
     c->snd_wl1 = irs;
+    c->last_ack_sent = c->rcv_nxt;          /* the SYN-ACK acknowledged IRS+1 */
     c->rcv_adv = c->rcv_nxt + (st->cfg.rcvbuf_bytes > 65535 ? 65535 : st->cfg.rcvbuf_bytes);
     /* The connection's own history starts here; the half-open entry was traced as conn -1. */
     synack__tcp_set_state(st, c, SYNACK_SYN_RCVD, synack_sent == -2 ? "cookie ACK" : "syncache ACK");
