@@ -194,6 +194,8 @@ uint32_t synack__tuple_hash(const struct synack_stack *st, uint32_t laddr, uint1
 struct tcb *synack__tcp_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport,
                                uint32_t raddr, uint16_t rport);
 struct tcb *synack__tcp_listener(struct synack_stack *st, uint32_t laddr, uint16_t lport);
+struct tcb *synack__tcp_lookup_hashed(struct synack_stack *st, uint32_t h, uint32_t laddr,
+                                      uint16_t lport, uint32_t raddr, uint16_t rport);
 void synack__tcp_hash_insert(struct synack_stack *st, struct tcb *t);
 void synack__tcp_hash_remove(struct synack_stack *st, struct tcb *t);
 void synack__tcp_set_state(struct synack_stack *st, struct tcb *t, int new_state,
@@ -212,10 +214,11 @@ struct synack_syncache;
 size_t synack__syncache_size(unsigned entries);
 struct synack_syncache *synack__syncache_init(void *mem, unsigned entries, unsigned bucket_limit);
 unsigned synack__syncache_used(const struct synack_stack *st);
+/* h: synack__tuple_hash of the segment's 4-tuple (local, remote). */
 void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
-                          const struct tcp_view *tv);
+                          const struct tcp_view *tv, uint32_t h);
 void synack__syncache_segment(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
-                              struct tcp_view *tv);
+                              struct tcp_view *tv, uint32_t h);
 void synack__syncache_timers(struct synack_stack *st, synack_time_us now);
 synack_time_us synack__syncache_next(const struct synack_stack *st);
 void synack__syncache_drop_listener(struct synack_stack *st, struct tcb *l);

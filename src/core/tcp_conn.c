@@ -21,7 +21,16 @@ uint32_t synack__tuple_hash(const struct synack_stack *st, uint32_t laddr, uint1
 struct tcb *synack__tcp_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport,
                                uint32_t raddr, uint16_t rport)
 {
-    int i = st->hash[tuple_hash(st, laddr, lport, raddr, rport)];
+    return synack__tcp_lookup_hashed(st, synack__tuple_hash(st, laddr, lport, raddr, rport), laddr,
+                                     lport, raddr, rport);
+}
+
+/* The same, with the 4-tuple's hash already computed (input computes it once per segment
+ * for the connection table and the syncache). */
+struct tcb *synack__tcp_lookup_hashed(struct synack_stack *st, uint32_t h, uint32_t laddr,
+                                      uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+    int i = st->hash[h & st->hash_mask];
     while (i >= 0) {
         struct tcb *t = &st->tcbs[i];
         if (t->lport == lport && t->rport == rport && t->raddr == raddr && t->laddr == laddr)

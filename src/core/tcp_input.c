@@ -67,16 +67,16 @@ static void closed_input(struct synack_stack *st, const struct ip4_view *ip, con
 /* RFC 9293 §3.10.7.2: LISTEN. A SYN goes to the syncache (or gets a cookie); an ACK may
  * complete a handshake there; anything else follows the RFC (tcp_syncache.c). */
 static void listen_input(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
-                         struct tcp_view *tv)
+                         struct tcp_view *tv, uint32_t h)
 {
     uint8_t f = tv->flags;
     if ((f & SYNACK_SYN) && !(f & (SYNACK_ACK | SYNACK_RST))) {   /* third: SYN */
-        synack__syncache_syn(st, l, ip, tv);
+        synack__syncache_syn(st, l, ip, tv, h);
         return;
     }
     /* first: RST (drop, or reset a half-open entry); second: ACK (a final ACK or, like a
      * SYN,ACK without a half-open entry, a RST); fourth: anything else is dropped. */
-    synack__syncache_segment(st, l, ip, tv);
+    synack__syncache_segment(st, l, ip, tv, h);
 }
 
 /* RFC 9293 §3.10.7.3: SYN-SENT. */
@@ -360,7 +360,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         if (l) {
             synack__tcp_close_conn(st, t, 0, "new SYN in TIME_WAIT");
             CNT(st, tcp_timewait_recycled);
-            listen_input(st, l, ip, tv);
+            listen_input(st, l, ip, tv, synack__tuple_hash(st, ip->dst, tv->dport, ip->src, tv->sport));
             return;
         }
     }
@@ -539,6 +539,7 @@ void synack__tcp_input(struct synack_stack *st, const struct ip4_view *ip)
     struct tcp_view tv;
     struct tcb *t;
     enum wire_err e;
+    uint32_t h;
     CNT(st, tcp_in);
     e = tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, &tv);
     if (e == WIRE_CHECKSUM) { CNT(st, tcp_drop_checksum); return; }
@@ -551,16 +552,17 @@ void synack__tcp_input(struct synack_stack *st, const struct ip4_view *ip)
         CNT(st, tcp_drop_bad_flags);
         return;
     }
-    t = synack__tcp_lookup(st, ip->dst, tv.dport, ip->src, tv.sport);
+    h = synack__tuple_hash(st, ip->dst, tv.dport, ip->src, tv.sport);   /* once per segment */
+    t = synack__tcp_lookup_hashed(st, h, ip->dst, tv.dport, ip->src, tv.sport);
     if (!t) {
         struct tcb *l = synack__tcp_listener(st, ip->dst, tv.dport);
-        if (l) listen_input(st, l, ip, &tv);
+        if (l) listen_input(st, l, ip, &tv, h);
         else closed_input(st, ip, &tv);
         return;
     }
     switch (t->state) {
     case SYNACK_CLOSED: closed_input(st, ip, &tv); break;
-    case SYNACK_LISTEN: listen_input(st, t, ip, &tv); break;
+    case SYNACK_LISTEN: listen_input(st, t, ip, &tv, h); break;
     case SYNACK_SYN_SENT: synsent_input(st, t, ip, &tv); break;
     default: synack__tcp_sync_input(st, t, ip, &tv); break;
     }

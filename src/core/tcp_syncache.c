@@ -90,8 +90,8 @@ struct synack_syncache {
     int32_t free;
     int32_t head[16], tail[16];  /* FIFO per retransmission level: deadlines are in order */
     /* cookie keys: K_c for the two newest periods */
-    int64_t key_c[2];
-    uint8_t key[2][16];
+    int64_t key_c[4];       /* slot c & 3: the current, previous and (for stale checks) older */
+    uint8_t key[4][16];
     synack_time_us last_cookie_sent;
 };
 
@@ -120,7 +120,7 @@ struct synack_syncache *synack__syncache_init(void *mem, unsigned entries, unsig
     sc->free = SC_NONE;
     for (i = entries; i-- > 0;) { sc->e[i].hnext = sc->free; sc->e[i].listener = -1; sc->free = (int32_t)i; }
     for (i = 0; i < 16; i++) sc->head[i] = sc->tail[i] = SC_NONE;
-    sc->key_c[0] = sc->key_c[1] = INT64_MIN;
+    sc->key_c[0] = sc->key_c[1] = sc->key_c[2] = sc->key_c[3] = INT64_MIN;
     sc->last_cookie_sent = INT64_MIN / 2;
     return sc;
 }
@@ -133,11 +133,11 @@ static uint32_t sc_hash(const struct synack_stack *st, uint32_t laddr, uint16_t 
     return synack__tuple_hash(st, laddr, lport, raddr, rport) & st->sc->nbuckets_mask;
 }
 
-static struct sc_entry *sc_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport,
+static struct sc_entry *sc_lookup(struct synack_stack *st, uint32_t h, uint32_t laddr, uint16_t lport,
                                   uint32_t raddr, uint16_t rport)
 {
     struct synack_syncache *sc = st->sc;
-    for (int32_t i = sc->bucket[sc_hash(st, laddr, lport, raddr, rport)]; i != SC_NONE; i = sc->e[i].hnext) {
+    for (int32_t i = sc->bucket[h & sc->nbuckets_mask]; i != SC_NONE; i = sc->e[i].hnext) {
         struct sc_entry *e = &sc->e[i];
         if (e->rport == rport && e->raddr == raddr && e->lport == lport && e->laddr == laddr) return e;
     }
@@ -257,7 +257,7 @@ static void entry_send(struct synack_stack *st, const struct sc_entry *e, int ac
 static const uint8_t *cookie_key(struct synack_stack *st, int64_t c)
 {
     struct synack_syncache *sc = st->sc;
-    int slot = (int)(c & 1);
+    int slot = (int)(c & 3);
     if (sc->key_c[slot] != c) {
         uint8_t in[12];
         uint64_t k0, k1;
@@ -464,13 +464,12 @@ static int listener_full(const struct synack_stack *st, const struct tcb *l, uin
 
 /* RFC 9293 §3.10.7.2 LISTEN, third (a SYN). */
 void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
-                          const struct tcp_view *tv)
+                          const struct tcp_view *tv, uint32_t h)
 {
     struct synack_syncache *sc = st->sc;
     struct sc_entry *e;
-    uint32_t h;
     CNT(st, tcp_syn_in);
-    e = sc_lookup(st, ip->dst, tv->dport, ip->src, tv->sport);
+    e = sc_lookup(st, h, ip->dst, tv->dport, ip->src, tv->sport);
     if (e) {
         /* A retransmitted SYN: the same SYN-ACK again (same ISS), as Linux and FreeBSD do.
          * Any other SYN follows SYN-RECEIVED processing (entry_segment). */
@@ -488,7 +487,7 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
         CNT(st, tcp_syn_dropped);
         return;
     }
-    h = sc_hash(st, ip->dst, tv->dport, ip->src, tv->sport);
+    h &= sc->nbuckets_mask;
     if (st->cfg.syncookies == SYNACK_SYNCOOKIES_ALWAYS ||
         (listener_full(st, l, h) && st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO)) {
         if (st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO) CNT(st, tcp_syncache_overflow);
@@ -580,9 +579,9 @@ static struct tcb *make_child(struct synack_stack *st, struct tcb *l, uint32_t l
 /* A segment without SYN for a listener: the final ACK of a handshake (syncache entry or cookie),
  * a RST for a half-open entry, or something that gets a RST (RFC 9293 §3.10.7.2). */
 void synack__syncache_segment(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
-                              struct tcp_view *tv)
+                              struct tcp_view *tv, uint32_t h)
 {
-    struct sc_entry *e = sc_lookup(st, ip->dst, tv->dport, ip->src, tv->sport);
+    struct sc_entry *e = sc_lookup(st, h, ip->dst, tv->dport, ip->src, tv->sport);
     struct tcb *c;
     uint8_t f = tv->flags;
     if (e) {
