@@ -90,7 +90,10 @@ const char net_opts_usage[] =
     "  --mtu N               link MTU (default: the device's, or 1500 with --host-addr)\n"
     "  --rcvbuf BYTES        per-connection receive buffer (default 512 KiB)\n"
     "  --sndbuf BYTES        per-connection send buffer (default 512 KiB)\n"
-    "  --max-conns N         connections with buffers at once (default 512)\n";
+    "  --max-conns N         connections with buffers at once (default 512)\n"
+    "  --impair SPEC         impair packets in user space, like tc netem (for kernels without\n"
+    "                        it): loss=P%,delay=MSms,reorder=P%,duplicate=P%[,dir=in|out|both]\n"
+    "                        [,seed=N]; reorder = share of packets that skip the delay\n";
 
 int net_opt(const char *prog, struct net_opts *o, int argc, char **argv, int *i)
 {
@@ -99,7 +102,8 @@ int net_opt(const char *prog, struct net_opts *o, int argc, char **argv, int *i)
     int takes = 1;
     if (!strcmp(a, "--trace")) { o->trace = 1; return 1; }
     if (strcmp(a, "--tun") && strcmp(a, "--addr") && strcmp(a, "--host-addr") && strcmp(a, "--pcap") &&
-        strcmp(a, "--mtu") && strcmp(a, "--rcvbuf") && strcmp(a, "--sndbuf") && strcmp(a, "--max-conns"))
+        strcmp(a, "--mtu") && strcmp(a, "--rcvbuf") && strcmp(a, "--sndbuf") && strcmp(a, "--max-conns") &&
+        strcmp(a, "--impair"))
         return 0;
     if (!v) {
         fprintf(stderr, "%s: %s needs a value\n", prog, a);
@@ -124,6 +128,8 @@ int net_opt(const char *prog, struct net_opts *o, int argc, char **argv, int *i)
     } else if (!strcmp(a, "--sndbuf")) {
         if (opt_uint(prog, a, v, 4096, 1u << 30, &u) < 0) return -1;
         o->sndbuf = (unsigned)u;
+    } else if (!strcmp(a, "--impair")) {
+        o->impair = v;
     } else if (!strcmp(a, "--max-conns")) {
         if (opt_uint(prog, a, v, 1, 1u << 20, &u) < 0) return -1;
         o->max_conns = (unsigned)u;
@@ -207,6 +213,104 @@ long net_active_conns(const struct net *n)
     return k;
 }
 
+/* ---- --impair ---- */
+
+static int impair_parse(const char *prog, const char *spec, struct impair *im)
+{
+    char buf[256], *save = NULL;
+    if (strlen(spec) >= sizeof buf) return bad(prog, "--impair", spec);
+    strcpy(buf, spec);
+    memset(im, 0, sizeof *im);
+    im->dirs = 3;
+    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '='), *end;
+        if (!eq) return bad(prog, "--impair", spec);
+        *eq++ = 0;
+        if (!strcmp(kv, "dir")) {
+            if (!strcmp(eq, "in")) im->dirs = 1;
+            else if (!strcmp(eq, "out")) im->dirs = 2;
+            else if (!strcmp(eq, "both")) im->dirs = 3;
+            else return bad(prog, "--impair", spec);
+            continue;
+        }
+        errno = 0;
+        double v = strtod(eq, &end);
+        if (errno || end == eq || v < 0) return bad(prog, "--impair", spec);
+        if (!strcmp(kv, "seed")) { im->rng = (uint64_t)v; continue; }
+        if (!strcmp(kv, "delay")) {
+            if (*end && strcmp(end, "ms")) return bad(prog, "--impair", spec);
+            im->delay = (synack_time_us)(v * 1000);
+            continue;
+        }
+        if ((*end && strcmp(end, "%")) || v > 100) return bad(prog, "--impair", spec);
+        if (!strcmp(kv, "loss")) im->loss = v / 100;
+        else if (!strcmp(kv, "duplicate") || !strcmp(kv, "dup")) im->dup = v / 100;
+        else if (!strcmp(kv, "reorder")) im->reorder = v / 100;
+        else return bad(prog, "--impair", spec);
+    }
+    im->on = 1;
+    return 0;
+}
+
+static double impair_rand(struct impair *im)
+{
+    /* xorshift64* */
+    im->rng ^= im->rng >> 12;
+    im->rng ^= im->rng << 25;
+    im->rng ^= im->rng >> 27;
+    return (double)((im->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static void deliver(struct net *n, int dir, const uint8_t *pkt, size_t len, synack_time_us now);
+
+/* Runs one packet through the impairment of direction dir (0 in, 1 out). */
+static void impair_pass(struct net *n, int dir, const uint8_t *pkt, size_t len, synack_time_us now)
+{
+    struct impair *im = &n->imp;
+    if (!(im->dirs & (1 << dir))) { deliver(n, dir, pkt, len, now); return; }
+    if (impair_rand(im) < im->loss) { im->lost[dir]++; return; }
+    int copies = 1;
+    if (impair_rand(im) < im->dup) { copies = 2; im->duped[dir]++; }
+    while (copies--) {
+        struct impair_q *q = &im->q[dir];
+        if (im->delay == 0 || impair_rand(im) < im->reorder) {
+            if (im->delay) im->reordered[dir]++;
+            deliver(n, dir, pkt, len, now);
+            continue;
+        }
+        if (q->count == q->cap || len > q->slot) { im->overflow[dir]++; continue; }
+        unsigned slot = (q->head + q->count) % q->cap;
+        memcpy(q->buf + (size_t)slot * q->slot, pkt, len);
+        q->len[slot] = (uint32_t)len;
+        q->at[slot] = now + im->delay;
+        q->count++;
+    }
+}
+
+/* Releases the packets whose delay is over. */
+static void impair_release(struct net *n, int dir)
+{
+    struct impair_q *q = &n->imp.q[dir];
+    if (!n->imp.on || !q->count) return;
+    synack_time_us now = net_now();
+    while (q->count && q->at[q->head] <= now) {
+        unsigned slot = q->head;
+        q->head = (q->head + 1) % q->cap;
+        q->count--;
+        deliver(n, dir, q->buf + (size_t)slot * q->slot, q->len[slot], now);
+    }
+}
+
+static synack_time_us impair_next(const struct net *n)
+{
+    synack_time_us t = SYNACK_TIME_NEVER;
+    for (int d = 0; n->imp.on && d < 2; d++) {
+        const struct impair_q *q = &n->imp.q[d];
+        if (q->count && q->at[q->head] < t) t = q->at[q->head];
+    }
+    return t;
+}
+
 /* ---- open / close ---- */
 
 /* The kernel queues packets for the TUN fd in a ring of txqueuelen packets (500 by default)
@@ -257,6 +361,7 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
     n->rxq = NULL;
     n->rxq_len = NULL;
     n->rxq_head = n->rxq_count = n->since_fill = 0;
+    memset(&n->imp, 0, sizeof n->imp);
 
     n->tun = synack_tun_open(o->tun, name);
     if (!n->tun) {
@@ -285,6 +390,23 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
     if (!n->rxq || !n->rxq_len) {
         fprintf(stderr, "%s: out of memory\n", prog);
         goto fail;
+    }
+    if (o->impair) {
+        if (impair_parse(prog, o->impair, &n->imp) < 0) goto fail;
+        if (!n->imp.rng && synack_platform_random(&n->imp.rng, sizeof n->imp.rng) < 0) n->imp.rng = 1;
+        if (!n->imp.rng) n->imp.rng = 1;
+        for (int d = 0; d < 2; d++) {
+            struct impair_q *q = &n->imp.q[d];
+            q->slot = n->mtu;
+            q->cap = 4096;
+            q->buf = malloc((size_t)q->cap * q->slot);
+            q->len = malloc(q->cap * sizeof *q->len);
+            q->at = malloc(q->cap * sizeof *q->at);
+            if (!q->buf || !q->len || !q->at) {
+                fprintf(stderr, "%s: out of memory\n", prog);
+                goto fail;
+            }
+        }
     }
 
     cfg->addr = o->addr;
@@ -342,6 +464,19 @@ void net_close(struct net *n)
     free(n->conn_state);
     n->conn_state = NULL;
     n->nconn_state = 0;
+    for (int d = 0; d < 2; d++) {
+        free(n->imp.q[d].buf);
+        free(n->imp.q[d].len);
+        free(n->imp.q[d].at);
+    }
+    if (n->imp.on && n->trace)
+        fprintf(stderr, "impair: in lost %llu dup %llu reordered %llu overflow %llu; "
+                        "out lost %llu dup %llu reordered %llu overflow %llu\n",
+                (unsigned long long)n->imp.lost[0], (unsigned long long)n->imp.duped[0],
+                (unsigned long long)n->imp.reordered[0], (unsigned long long)n->imp.overflow[0],
+                (unsigned long long)n->imp.lost[1], (unsigned long long)n->imp.duped[1],
+                (unsigned long long)n->imp.reordered[1], (unsigned long long)n->imp.overflow[1]);
+    memset(&n->imp, 0, sizeof n->imp);
     free(n->rxq);
     free(n->rxq_len);
     n->rxq = NULL;
@@ -355,6 +490,7 @@ int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadlin
     int fds[SYNACK_LOOP_MAX_FDS];
     synack_time_us d = synack_poll_at(n->st);
     if (deadline < d) d = deadline;
+    if (impair_next(n) < d) d = impair_next(n);
     if (n->rxq_count) d = 0; /* packets already read are waiting: just look at the fds */
     fds[0] = synack_tun_fd(n->tun);
     for (int i = 0; i < nextra && i + 1 < SYNACK_LOOP_MAX_FDS; i++) fds[i + 1] = extra[i];
@@ -365,14 +501,13 @@ int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadlin
         fprintf(stderr, "%s: wait: %s\n", n->prog, strerror(errno));
         return -1;
     }
-    if (n->rxq_count) *ready |= 1;
+    if (n->rxq_count || impair_next(n) <= net_now()) *ready |= 1;
     return (int)*ready;
 }
 
 /* Reads up to max packets from the TUN into the receive queue. */
 static void rxq_fill(struct net *n, unsigned max)
 {
-    synack_time_us now = -1;
     while (max-- && n->rxq_count < n->rxq_cap) {
         unsigned slot = (n->rxq_head + n->rxq_count) % n->rxq_cap;
         uint8_t *buf = n->rxq + (size_t)slot * n->rxq_slot;
@@ -383,10 +518,6 @@ static void rxq_fill(struct net *n, unsigned max)
                 fprintf(stderr, "%s: reading %s: %s\n", n->prog, synack_tun_name(n->tun),
                         strerror(errno));
             return;
-        }
-        if (n->pcap) {
-            if (now < 0) now = net_now();
-            synack_pcap_write(n->pcap, now + n->wall_offset, buf, (size_t)r);
         }
         n->rxq_len[slot] = (uint32_t)r;
         n->rxq_count++;
@@ -404,20 +535,35 @@ int net_rx(struct net *n)
         unsigned slot = n->rxq_head;
         n->rxq_head = (n->rxq_head + 1) % n->rxq_cap;
         n->rxq_count--;
-        synack_input(n->st, now, n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot]);
+        if (n->imp.on) impair_pass(n, 0, n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot], now);
+        else deliver(n, 0, n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot], now);
         fed++;
     }
+    impair_release(n, 0);
     return fed;
+}
+
+/* A packet crosses between the TUN and the stack: dir 0 into synack_input(), 1 to the TUN. */
+static void deliver(struct net *n, int dir, const uint8_t *pkt, size_t len, synack_time_us now)
+{
+    if (dir == 0) {
+        if (n->pcap) synack_pcap_write(n->pcap, now + n->wall_offset, pkt, len);
+        synack_input(n->st, now, pkt, len);
+        return;
+    }
+    if (synack_tun_write(n->tun, pkt, len) < 0) {
+        if (n->tx_errors++ == 0 && errno != EAGAIN)
+            fprintf(stderr, "%s: writing to %s: %s\n", n->prog, synack_tun_name(n->tun), strerror(errno));
+    }
 }
 
 static void emit(void *ctx, const uint8_t *pkt, size_t len)
 {
     struct net *n = ctx;
-    if (n->pcap) synack_pcap_write(n->pcap, net_now() + n->wall_offset, pkt, len);
-    if (synack_tun_write(n->tun, pkt, len) < 0) {
-        if (n->tx_errors++ == 0 && errno != EAGAIN)
-            fprintf(stderr, "%s: writing to %s: %s\n", n->prog, synack_tun_name(n->tun), strerror(errno));
-    }
+    synack_time_us now = net_now();
+    if (n->pcap) synack_pcap_write(n->pcap, now + n->wall_offset, pkt, len);
+    if (n->imp.on) impair_pass(n, 1, pkt, len, now);
+    else deliver(n, 1, pkt, len, now);
     /* What this burst makes the kernel send back is collected now rather than after it, when
      * the device's queue may have overflowed. */
     if (++n->since_fill >= 16) {
@@ -426,7 +572,11 @@ static void emit(void *ctx, const uint8_t *pkt, size_t len)
     }
 }
 
-void net_tx(struct net *n) { synack_poll(n->st, net_now(), emit, n); }
+void net_tx(struct net *n)
+{
+    synack_poll(n->st, net_now(), emit, n);
+    impair_release(n, 1);
+}
 
 void net_print_counters(struct net *n, FILE *f)
 {

@@ -31,6 +31,27 @@ struct net_opts {
     unsigned mtu;               /* --mtu (0 = the device's, or 1500 when we configure it) */
     unsigned rcvbuf, sndbuf;    /* --rcvbuf/--sndbuf bytes (0 = default) */
     unsigned max_conns;         /* --max-conns (0 = default) */
+    const char *impair;         /* --impair SPEC (user-space netem, see common.c) */
+};
+
+/* Packets held back by --impair in one direction, in release order. */
+struct impair_q {
+    uint8_t *buf;
+    uint32_t *len;
+    synack_time_us *at;
+    unsigned cap, slot, head, count;
+};
+
+/* --impair: loss, duplication, delay and reordering applied by the tool itself between the
+ * TUN device and the stack, in either or both directions (like tc netem, whose reorder means:
+ * this share of packets skips the delay). For kernels without sch_netem. */
+struct impair {
+    int on, dirs;               /* dirs: bit 0 = in (TUN to stack), bit 1 = out */
+    double loss, dup, reorder;  /* probabilities */
+    synack_time_us delay;
+    uint64_t rng;
+    struct impair_q q[2];       /* [0] in, [1] out */
+    uint64_t lost[2], duped[2], reordered[2], overflow[2];
 };
 
 struct net {
@@ -46,6 +67,7 @@ struct net {
     uint32_t *rxq_len;
     unsigned rxq_cap, rxq_slot, rxq_head, rxq_count;
     unsigned since_fill;        /* packets written since the emit callback last read */
+    struct impair imp;
     uint64_t tx_errors;
     /* connections by state, kept by the on_state hook from the transitions of handles >= 0
      * (half-open entries reported as conn -1 are not counted) */

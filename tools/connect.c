@@ -24,7 +24,8 @@ static void usage(FILE *f)
                "  --to IP:PORT          where to connect\n"
                "  --connect-timeout S   give up if not connected after S seconds (default:\n"
                "                        the stack's SYN retries, about two minutes)\n"
-               "  -v, --verbose         say when the connection is up and when it closed\n",
+               "  -v, --verbose         say when the connection is up and when it closed\n"
+               "  --counters            at exit, print the stack's counters to stderr\n",
             net_opts_usage);
 }
 
@@ -51,7 +52,7 @@ int tool_connect(int argc, char **argv)
     uint32_t to_addr = 0;
     uint16_t to_port = 0;
     double ctimeout = -1;
-    int verbose = 0, rc = 1;
+    int verbose = 0, counters = 0, rc = 1;
     char ip[16];
 
     memset(&no, 0, sizeof no);
@@ -62,6 +63,7 @@ int tool_connect(int argc, char **argv)
         if (r > 0) continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) { verbose = 1; continue; }
+        if (!strcmp(a, "--counters")) { counters = 1; continue; }
         if (!strcmp(a, "--to") || !strcmp(a, "--connect-timeout")) {
             if (!v) { fprintf(stderr, "%s: %s needs a value\n", PROG, a); return 2; }
             i++;
@@ -209,6 +211,7 @@ int tool_connect(int argc, char **argv)
         }
     }
 out:
+    if (counters) net_print_counters(&net, stderr);
     net_close(&net);
     free(inbuf);
     free(outbuf);

@@ -23,8 +23,9 @@ NC=$!
 bg_track "$NC"
 wait_until 5 listening 5000 || fail "nc -l did not start"
 # The device (and so 10.77.5.1) appears when synack connect configures it; nc listens on any.
-ns timeout 30 "$SYNACK" connect --tun synack-c1 --addr 10.77.5.2 --host-addr 10.77.5.1/24 \
-    --to 10.77.5.1:5000 <"$TMP/up.bin" >"$TMP/syn.got" 2>"$TMP/syn.err"; rc=$?
+# nc stops sending when it gets synack's FIN, so synack's input ends a second after its data.
+(cat "$TMP/up.bin"; sleep 1) | ns timeout 30 "$SYNACK" connect --tun synack-c1 --addr 10.77.5.2 --host-addr 10.77.5.1/24 \
+    --to 10.77.5.1:5000 >"$TMP/syn.got" 2>"$TMP/syn.err"; rc=$?
 wait "$NC"; ncrc=$?
 if [ "$rc" = 0 ] && [ "$ncrc" = 0 ] && cmp -s "$TMP/up.bin" "$TMP/nc.got" &&
    cmp -s "$TMP/down.bin" "$TMP/syn.got"; then
