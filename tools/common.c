@@ -418,9 +418,9 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
     cfg->rcvbuf_bytes = o->rcvbuf ? o->rcvbuf : 512 * 1024;
     cfg->sndbuf_bytes = o->sndbuf ? o->sndbuf : 512 * 1024;
     cfg->max_buffers = o->max_conns ? o->max_conns : 512;
-    /* Slots also hold half-open and TIME_WAIT connections (Linux-style short connections
-     * leave one TIME_WAIT per connection on the side that closes first). */
-    cfg->max_sockets = cfg->max_buffers * 8 < 1024 ? 1024 : cfg->max_buffers * 8;
+    /* Slots (a TCB each, no buffers) also hold TIME_WAIT connections: a server that closes
+     * first keeps one per connection for 2 MSL (60 s), so allow 32 per buffered connection. */
+    cfg->max_sockets = cfg->max_buffers * 32 < 1024 ? 1024 : cfg->max_buffers * 32;
     cfg->tx_queue_frames = 1024;
     cfg->hooks.ctx = n;
     cfg->hooks.on_state = on_state;

@@ -25,14 +25,21 @@ wait_until 5 listening 5000 || fail "nc -l did not start"
 # The device (and so 10.77.5.1) appears when synack connect configures it; nc listens on any.
 # nc stops sending when it gets synack's FIN, so synack's input ends a second after its data.
 (cat "$TMP/up.bin"; sleep 1) | ns timeout 30 "$SYNACK" connect --tun synack-c1 --addr 10.77.5.2 --host-addr 10.77.5.1/24 \
-    --to 10.77.5.1:5000 >"$TMP/syn.got" 2>"$TMP/syn.err"; rc=$?
+    --to 10.77.5.1:5000 --trace >"$TMP/syn.got" 2>"$TMP/syn.err"; rc=$?
 wait "$NC"; ncrc=$?
 if [ "$rc" = 0 ] && [ "$ncrc" = 0 ] && cmp -s "$TMP/up.bin" "$TMP/nc.got" &&
    cmp -s "$TMP/down.bin" "$TMP/syn.got"; then
     pass "synack connect <-> nc -l: 4 MiB up and 3 MiB down byte-exact, both exit 0"
 else
-    fail "nc -l: connect exit $rc ($(head -c 200 "$TMP/syn.err")), nc exit $ncrc, got $(wc -c <"$TMP/nc.got") up / $(wc -c <"$TMP/syn.got") down"
+    fail "nc -l: connect exit $rc ($(grep -v '^\[' "$TMP/syn.err" | head -c 200)), nc exit $ncrc, got $(wc -c <"$TMP/nc.got") up / $(wc -c <"$TMP/syn.got") down"
 fi
+# nc closed first (-N, its input was shorter-lived): synack went through CLOSE_WAIT, LAST_ACK
+tr=$(grep ' state conn [0-9]' "$TMP/syn.err" | sed 's/.* \([A-Z_0-9]*\) -> \([A-Z_0-9]*\) .*/\1>\2/' | tr '\n' ' ')
+case "$tr" in
+*"ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>LAST_ACK LAST_ACK>CLOSED"*)
+    pass "peer closed first: connect --trace shows CLOSE_WAIT -> LAST_ACK -> CLOSED" ;;
+*) fail "peer closed first: connect --trace transitions: $tr" ;;
+esac
 
 # ---- python3 -m http.server on a device configured with ip (no --host-addr) ----
 tun_up 10.77.6 synack-c2 || fail "ip tuntap/addr/link for synack-c2"
@@ -44,7 +51,7 @@ bg_track "$PY"
 wait_until 10 listening 8000 || fail "python3 -m http.server did not start"
 printf 'GET /f.bin HTTP/1.0\r\nHost: 10.77.6.1\r\n\r\n' |
     ns timeout 30 "$SYNACK" connect --tun synack-c2 --addr 10.77.6.2 --to 10.77.6.1:8000 \
-    >"$TMP/http.got" 2>"$TMP/syn.err"; rc=$?
+    --trace >"$TMP/http.got" 2>"$TMP/syn.err"; rc=$?
 python3 - "$TMP/http.got" "$TMP/www/f.bin" <<'EOF'
 import sys
 got = open(sys.argv[1], 'rb').read()
@@ -55,8 +62,15 @@ EOF
 if [ $? = 0 ] && [ "$rc" = 0 ]; then
     pass "synack connect to python3 http.server: request up, 3 MiB response down byte-exact, exit 0"
 else
-    fail "http.server: exit $rc, $(head -c 200 "$TMP/syn.err"), got $(wc -c <"$TMP/http.got") bytes: $(head -n 1 "$TMP/http.got")"
+    fail "http.server: exit $rc, $(grep -v '^\[' "$TMP/syn.err" | head -c 200), got $(wc -c <"$TMP/http.got") bytes: $(head -n 1 "$TMP/http.got")"
 fi
+# synack half-closed right after the request: it closed first and ends in TIME_WAIT
+tr=$(grep ' state conn [0-9]' "$TMP/syn.err" | sed 's/.* \([A-Z_0-9]*\) -> \([A-Z_0-9]*\) .*/\1>\2/' | tr '\n' ' ')
+case "$tr" in
+*"ESTABLISHED>FIN_WAIT_1 FIN_WAIT_1>FIN_WAIT_2 FIN_WAIT_2>TIME_WAIT"*)
+    pass "synack closed first: connect --trace shows FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT" ;;
+*) fail "synack closed first: connect --trace transitions: $tr" ;;
+esac
 
 # ---- refusal: a closed Linux port ----
 t0=$(date +%s.%N)
