@@ -153,6 +153,7 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(ip_drop_checksum, "dropped: bad IPv4 header checksum") \
     X(ip_drop_fragment, "dropped: fragment (no reassembly)") \
     X(ip_drop_not_ours, "dropped: destination is not this stack") \
+    X(ip_drop_bad_src, "dropped: source is not a unicast address (0/8, 127/8, 224/4, 240/4)") \
     X(ip_drop_proto, "dropped: unknown protocol") \
     X(tx_drop_queue_full, "dropped on output: transmit queue full") \
     X(icmp_in, "ICMP messages received") \

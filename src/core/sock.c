@@ -353,7 +353,10 @@ int synack__sock_close(struct synack_stack *st, int s)
     }
     if (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT || t->state == SYNACK_SYN_RCVD) {
         if (t->state == SYNACK_SYN_RCVD) {
-            /* Simultaneous open not yet complete: nothing sent yet, so just drop it. */
+            /* Simultaneous open not complete: RFC 9293 §3.10.4 would send a FIN once our SYN
+             * is acknowledged; we abort with a RST instead, so the peer learns at once
+             * (a documented deviation, docs/conformance.md). */
+            synack__tcp_send_ctl(st, t, t->snd_max, SYNACK_RST | SYNACK_ACK);
             synack__tcp_close_conn(st, t, 0, "user close");
             return 0;
         }

@@ -329,6 +329,13 @@ void synack_input(struct synack_stack *st, synack_time_us now, const uint8_t *pk
     default: CNT(st, ip_drop_len); return;
     }
     if (ip.dst != st->cfg.addr) { CNT(st, ip_drop_not_ours); return; }
+    /* RFC 1122 §3.2.1.3: discard datagrams whose source is not a unicast host address:
+     * 0/8 (this network), 127/8 (loopback, not from a link), 224/4 (multicast), 240/4
+     * (reserved and limited broadcast). Nothing is ever sent back to such a source. */
+    {
+        uint8_t a = (uint8_t)(ip.src >> 24);
+        if (a == 0 || a == 127 || a >= 224) { CNT(st, ip_drop_bad_src); return; }
+    }
     switch (ip.proto) {
     case IP4_PROTO_TCP: synack__tcp_input(st, &ip); break;
     case IP4_PROTO_UDP: synack__udp_input(st, &ip, pkt, ip.total_len); break;

@@ -86,7 +86,7 @@ struct tcb {
     uint32_t fin_seq;
     uint16_t snd_mss, rcv_mss, user_mss;
     /* receive sequence variables */
-    uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
+    uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq, rcv_last_ooo;
     uint32_t last_ack_sent;
 
     /* congestion control (RFC 5681, NewReno RFC 6582) and SACK loss recovery (RFC 6675):
@@ -143,6 +143,10 @@ struct synack_stack {
     unsigned txq_cap, txq_head, txq_count;
 
     uint16_t ip_id;
+    /* Set only around the re-processing of a SYN that replaces a TIME_WAIT connection: the
+     * syncache's new ISN must lie above this (RFC 6191). */
+    uint32_t isn_floor;
+    uint8_t isn_floor_set;
     uint32_t port_counter;
     synack_time_us now;
 

@@ -108,6 +108,7 @@ static void synsent_input(struct synack_stack *st, struct tcb *t, const struct i
         t->snd_wl1 = tv->seq;
         t->snd_wl2 = tv->ack;
         if (t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
+        else if (t->rto < 3000000) t->rto = 3000000;   /* RFC 6298 §5.7: SYN was retransmitted */
         synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv SYN-ACK");
         synack__tcp_established(st, t);
         CNT(st, tcp_connected);
@@ -168,6 +169,7 @@ static int synrcvd_ack(struct synack_stack *st, struct tcb *t, const struct ip4_
         CNT(st, tcp_connected);
     }
     if (t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
+    else if (t->rto < 3000000 && !t->passive) t->rto = 3000000;  /* RFC 6298 §5.7 */
     synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv ACK");
     synack__tcp_established(st, t);
     t->snd_wnd = (uint32_t)tv->window << t->snd_wscale;
@@ -278,6 +280,10 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
             synack__tcp_mark_dirty(st, t);          /* RFC 3042 limited transmit (tcp_output) */
         }
     }
+    /* RFC 9293 §3.8.6.1 (MUST-36/37): a peer that keeps answering with a zero window is alive;
+     * its window, not a lost segment, holds our data back, so retries must not run out. */
+    if (wnd == 0 && ack == t->snd_una && t->snd_una != t->snd_max) t->rexmt_count = 0;
+
     /* Window update: RFC 9293 §3.10.7.4 fifth (SND.WL1/SND.WL2 rule). */
     if (seq_lt(t->snd_wl1, tv->seq) || (t->snd_wl1 == tv->seq && seq_leq(t->snd_wl2, ack))) {
         if (wnd > t->snd_wnd) synack__tcp_mark_dirty(st, t);
@@ -325,6 +331,7 @@ static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, c
     } else {
         CNT(st, tcp_ooo_segments);
         if (reass_add(&b->reass, off, off + len) < 0) CNT(st, tcp_ooo_drop);
+        t->rcv_last_ooo = seq;              /* RFC 2018 §4: its block goes first */
         synack__tcp_send_ack(st, t);        /* RFC 5681 §4.2: immediate duplicate ACK */
     }
 }
@@ -345,7 +352,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
     uint8_t f = tv->flags;
     uint32_t seq = tv->seq, len = (uint32_t)tv->payload_len, wnd, seglen;
     const uint8_t *data = tv->payload;
-    int fin = (f & SYNACK_FIN) != 0;
+    int fin = (f & SYNACK_FIN) != 0, cut = 0;
 
     /* A retransmitted SYN for a half-open connection: send the same SYN-ACK again. */
     if (t->state == SYNACK_SYN_RCVD && (f & SYNACK_SYN) && !(f & SYNACK_ACK) && seq == t->irs) {
@@ -358,9 +365,15 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         timewait_new_syn_ok(t, tv)) {
         struct tcb *l = synack__tcp_listener(st, ip->dst, tv->dport);
         if (l) {
+            /* RFC 9293 (MAY-2) / RFC 6191: the new incarnation's ISN must lie above the old
+             * connection's sequence space. */
+            uint32_t floor = t->snd_max + 65536;
             synack__tcp_close_conn(st, t, 0, "new SYN in TIME_WAIT");
             CNT(st, tcp_timewait_recycled);
+            st->isn_floor = floor;
+            st->isn_floor_set = 1;
             listen_input(st, l, ip, tv, synack__tuple_hash(st, ip->dst, tv->dport, ip->src, tv->sport));
+            st->isn_floor_set = 0;
             return;
         }
     }
@@ -419,6 +432,9 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         CNT_ADD(st, tcp_drop_rcvbuf, len - keep);
         len = keep;
         fin = 0;
+        /* Text beyond the window (e.g. a 1-byte zero-window probe at RCV.NXT, RFC 9293
+         * §3.8.6.1) was not acceptable: the sender must learn our window, so ACK it. */
+        cut = 1;
     }
 
     /* second: check the RST bit (RFC 5961 §3.2: reset only at exactly RCV.NXT, otherwise
@@ -501,6 +517,8 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         }
         return;
     }
+
+    if (cut && len == 0) synack__tcp_send_ack(st, t);
 
     /* sixth: URG is not supported (RFC 6093 deprecates it); the pointer is ignored. */
 

@@ -100,8 +100,17 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
     if (t->sack_ok && (flags & SYNACK_ACK) && !(flags & SYNACK_SYN)) {
         const struct bufpair *b = tcb_buf(st, t);
         if (b && b->reass.n) {
-            unsigned maxb = o.has_ts ? 3 : 4;
+            /* The block holding the most recently received segment first (RFC 2018 §4 MUST),
+             * then the others from the lowest. */
+            unsigned maxb = o.has_ts ? 3 : 4, first = 0;
+            uint32_t last = t->rcv_last_ooo - t->rcv_nxt;
+            for (unsigned i = 0; i < b->reass.n; i++)
+                if (last >= b->reass.start[i] && last < b->reass.end[i]) first = i;
+            o.sack[0][0] = t->rcv_nxt + b->reass.start[first];
+            o.sack[0][1] = t->rcv_nxt + b->reass.end[first];
+            o.nsack = 1;
             for (unsigned i = 0; i < b->reass.n && o.nsack < maxb; i++) {
+                if (i == first) continue;
                 o.sack[o.nsack][0] = t->rcv_nxt + b->reass.start[i];
                 o.sack[o.nsack][1] = t->rcv_nxt + b->reass.end[i];
                 o.nsack++;

@@ -510,6 +510,7 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
     e->rport = tv->sport;
     e->irs = tv->seq;
     e->iss = tcp_isn_generate(st->cfg.secret, e->laddr, e->lport, e->raddr, e->rport, st->now);
+    if (st->isn_floor_set && seq_lt(e->iss, st->isn_floor)) e->iss = st->isn_floor;
     e->listener = l->idx;
     e->peer_mss = tv->opts.has_mss ? tv->opts.mss : 536;
     e->peer_wnd = tv->window;
