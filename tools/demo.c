@@ -1109,8 +1109,11 @@ static void state_seq(const struct demo *d, int side, int conn, char *buf, size_
         const struct ev *e = &d->evs[i];
         if (e->kind != E_STATE || e->side != side || (conn != INT32_MIN && e->conn != conn)) continue;
         if (first) { o += (size_t)snprintf(buf + o, n - o, "%s", synack_state_name(e->from)); first = 0; }
-        /* Merged: a socket taking over a half-open connection repeats its state; skip that. */
-        if (conn == INT32_MIN && e->to == last) continue;
+        /* Merged: a half-open entry handing over to its socket ends ("promoted"), and the
+         * socket repeats SYN_RCVD; neither is a step of the server's one connection. */
+        if (conn == INT32_MIN && (e->to == last || (e->conn < 0 && e->to == SYNACK_CLOSED &&
+                                                   !strncmp(e->text, "promoted", 8))))
+            continue;
         if (o < n) o += (size_t)snprintf(buf + o, n - o, "%s%s", sep, synack_state_name(e->to));
         last = e->to;
     }

@@ -35,7 +35,7 @@ enum tcp_timer {
 };
 
 /* Out-of-order ranges held in the receive ring, as offsets from RCV.NXT (smoltcp Assembler). */
-#define REASS_MAX 8
+#define REASS_MAX 32
 struct reass { uint32_t start[REASS_MAX], end[REASS_MAX]; uint8_t n; };
 
 /* A byte ring. */
@@ -93,6 +93,14 @@ struct tcb {
      * `sacked` holds what the peer SACKed, as offsets from SND.UNA; high_rxt is HighRxt. */
     uint32_t cwnd, ssthresh, recover, high_rxt;
     struct reass sacked;
+    /* Spurious retransmission undo (RFC 3522 Eifel detection, RFC 4015 response): the TSval
+     * our first retransmission carried and the window before we reduced it. undo: 0 none,
+     * 1 fast retransmit, 2 timeout. dupthresh grows when reordering fooled us. */
+    uint32_t undo_tsval, prior_cwnd, prior_ssthresh;
+    uint8_t undo, dupthresh;
+    /* RFC 2883 D-SACK: a duplicate segment to report in the next ACK's first SACK block. */
+    uint8_t dsack;
+    uint32_t dsack_start, dsack_end;
 
     /* RTO (RFC 6298) */
     synack_time_us srtt, rttvar, rto, rtt_start;
@@ -248,6 +256,7 @@ int synack__tcp_send_data(struct synack_stack *st, struct tcb *t, uint32_t seq, 
                           int is_rexmit);
 void synack__tcp_send_rst_for(struct synack_stack *st, uint32_t laddr, uint32_t raddr,
                               const struct tcp_view *tv);
+uint32_t synack__tcp_ts_now(const struct synack_stack *st, const struct tcb *t);
 uint32_t synack__tcp_rcv_window(const struct synack_stack *st, const struct tcb *t);
 uint32_t synack__tcp_data_start(const struct tcb *t);
 uint32_t synack__tcp_snd_buffered(const struct synack_stack *st, const struct tcb *t);

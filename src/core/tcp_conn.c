@@ -119,6 +119,7 @@ void synack__tcp_init_conn(struct synack_stack *st, struct tcb *t)
     t->snd_mss = 536;                        /* RFC 9293 §3.7.1 (MUST-15): default send MSS */
     t->nodelay = 1;
     t->err = 0;
+    t->dupthresh = 3;                       /* RFC 5681 §3.2 */
     /* Our window scale: the smallest shift that makes the receive buffer fit (RFC 7323 §2.3). */
     t->rcv_wscale = 0;
     while (t->rcv_wscale < 14 && (st->cfg.rcvbuf_bytes >> t->rcv_wscale) > 65535) t->rcv_wscale++;

@@ -213,6 +213,23 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
                 reass_add(&t->sacked, l - t->snd_una, r - t->snd_una);
         }
     }
+    if (seq_gt(ack, t->snd_una) && t->undo) {
+        /* RFC 3522 Eifel detection: the first ACK of new data after a retransmission echoes a
+         * TSval older than the retransmission's, so it answers the original: the retransmission
+         * was spurious (reordering or a late ACK). RFC 4015 response: restore the window, and
+         * after a timeout do not send again what is in flight. */
+        if (tv->opts.has_ts && tv->opts.tsecr && seq_lt(tv->opts.tsecr, t->undo_tsval)) {
+            CNT(st, tcp_spurious_rexmit);
+            if (t->cwnd < t->prior_cwnd) t->cwnd = t->prior_cwnd;
+            if (t->ssthresh < t->prior_ssthresh) t->ssthresh = t->prior_ssthresh;
+            t->in_recovery = 0;
+            t->dupacks = 0;
+            t->recover = t->snd_una;        /* the episode never happened: allow a new one */
+            if (t->undo == 2 && seq_lt(t->snd_nxt, t->snd_max)) t->snd_nxt = t->snd_max;
+            if (t->undo == 1 && t->dupthresh < 15) t->dupthresh++;  /* reordering: be patient */
+        }
+        t->undo = 0;
+    }
     if (seq_gt(ack, t->snd_una)) {
         uint32_t acked = ack - t->snd_una, ds = synack__tcp_data_start(t);
         uint32_t data_acked = seq_gt(ack, ds) ? ack - ds : 0;
@@ -258,12 +275,18 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
          * nothing new to send (RFC 5827 early retransmit): with 2 or 3 segments outstanding,
          * three duplicates can never come. */
         uint32_t flight_segs = (t->snd_max - t->snd_una + mss - 1) / mss;
-        unsigned thresh = 3;
+        unsigned thresh = t->dupthresh;
         if (flight_segs < 4 && synack__tcp_snd_buffered(st, t) <= t->snd_max - synack__tcp_data_start(t))
             thresh = flight_segs > 1 ? flight_segs - 1 : 1;
         t->dupacks++;
         if (t->dupacks >= thresh && !t->in_recovery && seq_gt(ack, t->recover - 1)) {
             uint32_t flight = t->snd_max - t->snd_una;
+            if (t->ts_ok) {                 /* remember the window, to undo if spurious */
+                t->undo = 1;
+                t->undo_tsval = synack__tcp_ts_now(st, t);
+                t->prior_cwnd = t->cwnd;
+                t->prior_ssthresh = t->ssthresh;
+            }
             t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
             t->cwnd = t->ssthresh + 3 * mss;
             t->in_recovery = 1;
@@ -276,7 +299,7 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
             t->cwnd += mss;
             rexmit_hole(st, t, 0);                  /* with SACK: the next hole, if any */
             synack__tcp_mark_dirty(st, t);
-        } else if (t->dupacks < 3) {
+        } else if (t->dupacks < t->dupthresh) {
             synack__tcp_mark_dirty(st, t);          /* RFC 3042 limited transmit (tcp_output) */
         }
     }
@@ -378,9 +401,14 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         }
     }
 
-    /* RFC 7323 §5.3 PAWS: R1, before the sequence number check. */
-    if (t->ts_ok && tv->opts.has_ts && !(f & SYNACK_RST) && seq_lt(tv->opts.tsval, t->ts_recent) &&
-        st->now - t->ts_recent_age < PAWS_IDLE_US) {
+    /* RFC 7323 §5.3 PAWS: R1, before the sequence number check. Like Linux we allow one tick
+     * of slack, and exempt a "disordered" pure duplicate ACK (overtaken by a newer one on the
+     * way; tcp_disordered_ack): it carries nothing PAWS protects, and dropping it would cost
+     * the ACK clock and the duplicate-ACK count under reordering. */
+    if (t->ts_ok && tv->opts.has_ts && !(f & SYNACK_RST) && seq_lt(tv->opts.tsval, t->ts_recent - 1) &&
+        st->now - t->ts_recent_age < PAWS_IDLE_US &&
+        !(len == 0 && (f & (SYNACK_SYN | SYNACK_FIN | SYNACK_ACK)) == SYNACK_ACK && seq == t->rcv_nxt &&
+          tv->ack == t->snd_una && (int64_t)(t->ts_recent - tv->opts.tsval) * 1000 <= t->rto)) {
         CNT(st, tcp_drop_paws);
         synack__tcp_send_ack(st, t);
         return;
@@ -413,7 +441,12 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
                 CNT(st, tcp_timewait_reacks);
                 synack__timer_set(st, t, TT_2MSL, st->now + 2 * st->cfg.msl_us);
             }
-            if (seq_lt(seq, t->rcv_nxt) && len) CNT(st, tcp_dup_segments);
+            if (seq_lt(seq, t->rcv_nxt) && len) {
+                CNT(st, tcp_dup_segments);
+                t->dsack = 1;                       /* RFC 2883: report the duplicate */
+                t->dsack_start = seq;
+                t->dsack_end = seq + len;
+            }
             synack__tcp_send_ack(st, t);
             return;
         }
@@ -424,7 +457,12 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         uint32_t dup = t->rcv_nxt - seq;
         if (f & SYNACK_SYN) { dup--; f &= (uint8_t)~SYNACK_SYN; seq++; }
         if (dup > len) dup = len;
-        if (dup) CNT(st, tcp_dup_segments);
+        if (dup) {
+            CNT(st, tcp_dup_segments);
+            t->dsack = 1;                           /* RFC 2883: D-SACK the duplicate part */
+            t->dsack_start = seq;
+            t->dsack_end = seq + dup;
+        }
         data += dup; len -= dup; seq += dup;
     }
     if (len > 0 && seq_gt(seq + len, t->rcv_nxt + wnd)) {

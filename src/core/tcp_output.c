@@ -63,11 +63,12 @@ static uint16_t window_field(struct synack_stack *st, struct tcb *t, int syn)
     return (uint16_t)wnd;
 }
 
-static uint32_t ts_now(const struct synack_stack *st, const struct tcb *t)
+uint32_t synack__tcp_ts_now(const struct synack_stack *st, const struct tcb *t)
 {
     /* RFC 7323 §5.4: a 1 ms clock plus a per-connection offset. */
     return (uint32_t)(st->now / 1000) + t->ts_offset;
 }
+#define ts_now synack__tcp_ts_now
 
 /* Builds and queues one segment. payload may be NULL (len 0). Returns 0 or -1 (queue full). */
 static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, uint8_t flags,
@@ -96,9 +97,16 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
         o.tsval = ts_now(st, t);
         o.tsecr = t->ts_recent;
     }
-    /* RFC 2018 §4: SACK blocks for the out-of-order data we hold (at most 3 with timestamps). */
+    /* RFC 2018 §4: SACK blocks for the out-of-order data we hold (at most 3 with timestamps);
+     * RFC 2883: a duplicate segment just received goes first, as a D-SACK block. */
     if (t->sack_ok && (flags & SYNACK_ACK) && !(flags & SYNACK_SYN)) {
         const struct bufpair *b = tcb_buf(st, t);
+        if (t->dsack) {
+            o.sack[0][0] = t->dsack_start;
+            o.sack[0][1] = t->dsack_end;
+            o.nsack = 1;
+            t->dsack = 0;
+        }
         if (b && b->reass.n) {
             /* The block holding the most recently received segment first (RFC 2018 §4 MUST),
              * then the others from the lowest. */
@@ -106,9 +114,9 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
             uint32_t last = t->rcv_last_ooo - t->rcv_nxt;
             for (unsigned i = 0; i < b->reass.n; i++)
                 if (last >= b->reass.start[i] && last < b->reass.end[i]) first = i;
-            o.sack[0][0] = t->rcv_nxt + b->reass.start[first];
-            o.sack[0][1] = t->rcv_nxt + b->reass.end[first];
-            o.nsack = 1;
+            o.sack[o.nsack][0] = t->rcv_nxt + b->reass.start[first];
+            o.sack[o.nsack][1] = t->rcv_nxt + b->reass.end[first];
+            o.nsack++;
             for (unsigned i = 0; i < b->reass.n && o.nsack < maxb; i++) {
                 if (i == first) continue;
                 o.sack[o.nsack][0] = t->rcv_nxt + b->reass.start[i];
@@ -247,7 +255,7 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         inflight = t->snd_nxt - t->snd_una;
         /* RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new
          * segment out beyond cwnd, so that a small window can still draw three duplicates. */
-        wnd = min32(t->snd_wnd, t->cwnd + (!t->in_recovery && t->dupacks < 3 ? t->dupacks * t->snd_mss : 0));
+        wnd = min32(t->snd_wnd, t->cwnd + (!t->in_recovery && t->dupacks < t->dupthresh ? t->dupacks * t->snd_mss : 0));
         usable = wnd > inflight ? wnd - inflight : 0;
         len = min32(min32(unsent, usable), t->snd_mss);
         /* Going back after a timeout: skip what the peer SACKed, and stop short of it. */

@@ -448,8 +448,10 @@ static void entry_segment(struct synack_stack *st, struct tcb *l, struct sc_entr
                    e->peer_ws, e->sack_ok, e->ts_ok, e->ts_recent, e->ts_offset,
                    e->rexmits ? -1 : e->deadline - st->cfg.rto_initial_us);
     if (!c) { CNT(st, tcp_drop_no_memory); return; }
-    /* The child takes over the entry's place in the listener's half-open count. */
+    /* The child takes over the entry's place in the listener's half-open count; the entry's
+     * own history ends here (so that a tally of conn -1 transitions balances). */
     sc_remove(st, e, 0);
+    sc_trace_state(st, SYNACK_SYN_RCVD, SYNACK_CLOSED, "promoted to a connection");
     synack__tcp_sync_input(st, c, ip, tv);
     if (c->kind == SK_TCP && c->state == SYNACK_SYN_RCVD)
         synack__tcp_close_conn(st, c, 0, "final ACK not accepted");

@@ -151,6 +151,12 @@ static void rexmt_expired(struct synack_stack *st, struct tcb *t)
      * SND.UNA and send again from there. */
     {
         uint32_t flight = t->snd_max - t->snd_una, mss = t->snd_mss;
+        if (t->ts_ok && t->rexmt_count == 1) {     /* first timeout of the episode: Eifel */
+            t->undo = 2;
+            t->undo_tsval = synack__tcp_ts_now(st, t);
+            t->prior_cwnd = t->in_recovery ? t->prior_cwnd : t->cwnd;
+            t->prior_ssthresh = t->ssthresh;
+        }
         t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
         t->cwnd = mss;
         t->dupacks = 0;
