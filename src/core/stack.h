@@ -62,7 +62,8 @@ struct tcb {
     uint8_t shut_rd;
     uint8_t nodelay, reuseaddr, linger0;
     uint8_t dupacks, in_recovery, rexmt_count, rtt_timing, ack_pending;
-    uint8_t syn_opts_sent;  /* ws/ts/sack offered in our SYN */
+    uint8_t syn_rexmit;     /* our SYN (or SYN-ACK) was retransmitted: no RTT sample from the
+                               handshake (Karn), and RTO >= 3 s afterwards (RFC 6298 §5.7) */
     uint8_t persist_shift;
     int err;                /* pending SO_ERROR (negative code) */
     int hard_err;           /* the error that closed the connection (for recv/send) */
@@ -98,6 +99,9 @@ struct tcb {
      * 1 fast retransmit, 2 timeout. dupthresh grows when reordering fooled us. */
     uint32_t undo_tsval, prior_cwnd, prior_ssthresh;
     uint8_t undo, dupthresh;
+    /* RFC 8985 §7 tail loss probe: the REXMT slot holds a probe timeout (tlp_armed), and at
+     * most one probe is outstanding until new data is acknowledged (tlp_sent). */
+    uint8_t tlp_armed, tlp_sent;
     /* RFC 2883 D-SACK: a duplicate segment to report in the next ACK's first SACK block. */
     uint8_t dsack;
     uint32_t dsack_start, dsack_end;
@@ -244,6 +248,7 @@ void synack__timer_set(struct synack_stack *st, struct tcb *t, enum tcp_timer wh
                        synack_time_us when);
 void synack__timers_clear(struct synack_stack *st, struct tcb *t);
 void synack__timers_run(struct synack_stack *st, synack_time_us now);
+void synack__tcp_arm_rexmt(struct synack_stack *st, struct tcb *t);
 void synack__rto_sample(struct synack_stack *st, struct tcb *t, synack_time_us rtt);
 synack_time_us synack__rto_backoff(struct synack_stack *st, struct tcb *t);
 

@@ -107,7 +107,7 @@ static void synsent_input(struct synack_stack *st, struct tcb *t, const struct i
         t->max_snd_wnd = t->snd_wnd;
         t->snd_wl1 = tv->seq;
         t->snd_wl2 = tv->ack;
-        if (t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
+        if (!t->syn_rexmit) synack__rto_sample(st, t, st->now - t->rtt_start);
         else if (t->rto < 3000000) t->rto = 3000000;   /* RFC 6298 §5.7: SYN was retransmitted */
         synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv SYN-ACK");
         synack__tcp_established(st, t);
@@ -168,7 +168,7 @@ static int synrcvd_ack(struct synack_stack *st, struct tcb *t, const struct ip4_
     } else {
         CNT(st, tcp_connected);
     }
-    if (t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
+    if (!t->syn_rexmit && t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
     else if (t->rto < 3000000 && !t->passive) t->rto = 3000000;  /* RFC 6298 §5.7 */
     synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv ACK");
     synack__tcp_established(st, t);
@@ -266,8 +266,9 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
         t->rexmt_count = 0;
         t->persist_shift = 0;
         /* RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. */
-        synack__timer_set(st, t, TT_REXMT, t->snd_una == t->snd_max ? SYNACK_TIME_NEVER
-                                                                     : st->now + t->rto);
+        t->tlp_sent = 0;
+        if (t->snd_una == t->snd_max) synack__timer_set(st, t, TT_REXMT, SYNACK_TIME_NEVER);
+        else synack__tcp_arm_rexmt(st, t);
         synack__tcp_mark_dirty(st, t);
     } else if (ack == t->snd_una && tv->payload_len == 0 && !(tv->flags & (SYNACK_SYN | SYNACK_FIN)) &&
                !window_changed && t->snd_una != t->snd_max) {
@@ -278,6 +279,9 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
         unsigned thresh = t->dupthresh;
         if (flight_segs < 4 && synack__tcp_snd_buffered(st, t) <= t->snd_max - synack__tcp_data_start(t))
             thresh = flight_segs > 1 ? flight_segs - 1 : 1;
+        /* RFC 8985 §7.4: the ACK of a tail loss probe that SACKs the tail shows that what was
+         * sent before it (an RTT and more earlier) is lost: recover now. */
+        if (t->tlp_sent && t->sacked.n) thresh = 1;
         t->dupacks++;
         if (t->dupacks >= thresh && !t->in_recovery && seq_gt(ack, t->recover - 1)) {
             uint32_t flight = t->snd_max - t->snd_una;

@@ -291,7 +291,7 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         t->snd_nxt += (uint32_t)n;
         if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
         if (t->timer[TT_REXMT] == SYNACK_TIME_NEVER)
-            synack__timer_set(st, t, TT_REXMT, st->now + t->rto);  /* RFC 6298 §5.1 */
+            synack__tcp_arm_rexmt(st, t);                         /* RFC 6298 §5.1 */
     }
     /* Zero window with data waiting and nothing in flight: the persist timer probes. */
     if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una &&

@@ -490,7 +490,10 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
         return;
     }
     h &= sc->nbuckets_mask;
-    if (st->cfg.syncookies == SYNACK_SYNCOOKIES_ALWAYS ||
+    /* A SYN replacing a TIME_WAIT connection (isn_floor_set) takes an entry whenever one is
+     * free, even in always mode, so that its ISN can be placed above the old connection's
+     * (RFC 6191); only with the cache full does it get a cookie, as in Linux. */
+    if ((st->cfg.syncookies == SYNACK_SYNCOOKIES_ALWAYS && !(st->isn_floor_set && !listener_full(st, l, h))) ||
         (listener_full(st, l, h) && st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO)) {
         if (st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO) CNT(st, tcp_syncache_overflow);
         cookie_send(st, l, ip, tv);

@@ -116,10 +116,49 @@ synack_time_us synack__rto_backoff(struct synack_stack *st, struct tcb *t)
     return t->rto;
 }
 
+/* Arms the retransmission slot for data in flight: the RTO (RFC 6298 §5.1/5.3), or earlier a
+ * tail loss probe (RFC 8985 §7.2): PTO = 2*SRTT, and for a single segment in flight at least
+ * 1.5*SRTT + 200 ms (the peer may delay its ACK), never below 10 ms, never beyond the RTO.
+ * Probes need SACK (the probe's SACK is what reveals the loss) and an RTT sample, and are not
+ * sent during recovery or after a timeout. */
+void synack__tcp_arm_rexmt(struct synack_stack *st, struct tcb *t)
+{
+    synack_time_us d = t->rto;
+    t->tlp_armed = 0;
+    if (t->sack_ok && t->srtt && !t->in_recovery && !t->tlp_sent && t->rexmt_count == 0) {
+        synack_time_us pto = 2 * t->srtt;
+        if (t->snd_max - t->snd_una <= t->snd_mss && pto < 3 * t->srtt / 2 + 200000)
+            pto = 3 * t->srtt / 2 + 200000;
+        if (pto < 10000) pto = 10000;
+        if (pto < d) { d = pto; t->tlp_armed = 1; }
+    }
+    synack__timer_set(st, t, TT_REXMT, st->now + d);
+}
+
+/* The probe: the last segment sent again (RFC 8985 §7.3 allows it when no new data can go).
+ * Its ACK either acknowledges everything (only ACKs were lost) or SACKs the tail, which starts
+ * recovery at once (tcp_input.c) instead of a timeout later. */
+static void tail_loss_probe(struct synack_stack *st, struct tcb *t)
+{
+    uint32_t end = t->fin_queued && seq_gt(t->snd_max, t->fin_seq) ? t->fin_seq : t->snd_max;
+    uint32_t ds = synack__tcp_data_start(t), avail = seq_gt(end, ds) ? end - ds : 0;
+    uint32_t len = avail < t->snd_mss ? avail : t->snd_mss;
+    CNT(st, tcp_tlp_probes);
+    t->tlp_armed = 0;
+    t->tlp_sent = 1;
+    synack__tcp_send_data(st, t, end - len, len, 1);
+    synack__timer_set(st, t, TT_REXMT, st->now + t->rto);
+}
+
 /* ---- expiry ---- */
 
 static void rexmt_expired(struct synack_stack *st, struct tcb *t)
 {
+    if (t->tlp_armed && tcp_synchronized(t->state) && t->snd_una != t->snd_max) {
+        tail_loss_probe(st, t);
+        return;
+    }
+    t->tlp_armed = 0;
     unsigned limit = t->state == SYNACK_SYN_SENT ? st->cfg.syn_retries
                    : t->state == SYNACK_SYN_RCVD ? st->cfg.synack_retries
                    : st->cfg.data_retries;
@@ -141,6 +180,7 @@ static void rexmt_expired(struct synack_stack *st, struct tcb *t)
     synack__rto_backoff(st, t);             /* RFC 6298 §5.5 */
     t->rtt_timing = 0;                      /* Karn: no sample from a retransmitted segment */
     if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RCVD) {
+        t->syn_rexmit = 1;
         if (t->state == SYNACK_SYN_RCVD) CNT(st, tcp_synack_rexmit);
         else CNT(st, tcp_rexmit);
         synack__tcp_send_syn(st, t);
