@@ -169,7 +169,7 @@ static int synrcvd_ack(struct synack_stack *st, struct tcb *t, const struct ip4_
         CNT(st, tcp_connected);
     }
     if (!t->syn_rexmit && t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
-    else if (t->rto < 3000000 && !t->passive) t->rto = 3000000;  /* RFC 6298 §5.7 */
+    else if (t->syn_rexmit && t->rto < 3000000) t->rto = 3000000;  /* RFC 6298 §5.7 */
     synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv ACK");
     synack__tcp_established(st, t);
     t->snd_wnd = (uint32_t)tv->window << t->snd_wscale;

@@ -577,6 +577,7 @@ static struct tcb *make_child(struct synack_stack *st, struct tcb *l, uint32_t l
     synack__tcp_set_state(st, c, SYNACK_SYN_RCVD, synack_sent == -2 ? "cookie ACK" : "syncache ACK");
     /* An RTT sample from the handshake when the SYN-ACK was sent once (Karn) and we know when. */
     c->rexmt_count = synack_sent >= 0 ? 0 : 1;   /* -1: retransmitted, -2: cookie */
+    c->syn_rexmit = synack_sent == -1;           /* RFC 6298 §5.7 then applies */
     c->rtt_start = synack_sent;
     synack__tcp_hash_insert(st, c);
     return c;
