@@ -87,7 +87,11 @@ struct tcb {
     uint32_t fin_seq;
     uint16_t snd_mss, rcv_mss, user_mss;
     /* receive sequence variables */
-    uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq, rcv_last_ooo;
+    uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
+    /* RFC 2018 §4: SACK blocks in order of recency. sack_mru holds a sequence number inside
+     * each of the most recently received/reported out-of-order ranges, newest first. */
+    uint32_t sack_mru[4];
+    uint8_t sack_mru_n;
     uint32_t last_ack_sent;
 
     /* congestion control (RFC 5681, NewReno RFC 6582) and SACK loss recovery (RFC 6675):
@@ -102,9 +106,6 @@ struct tcb {
     /* RFC 8985 §7 tail loss probe: the REXMT slot holds a probe timeout (tlp_armed), and at
      * most one probe is outstanding until new data is acknowledged (tlp_sent). */
     uint8_t tlp_armed, tlp_sent;
-    /* RFC 2883 D-SACK: a duplicate segment to report in the next ACK's first SACK block. */
-    uint8_t dsack;
-    uint32_t dsack_start, dsack_end;
 
     /* RTO (RFC 6298) */
     synack_time_us srtt, rttvar, rto, rtt_start;

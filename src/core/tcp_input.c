@@ -358,7 +358,22 @@ static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, c
     } else {
         CNT(st, tcp_ooo_segments);
         if (reass_add(&b->reass, off, off + len) < 0) CNT(st, tcp_ooo_drop);
-        t->rcv_last_ooo = seq;              /* RFC 2018 §4: its block goes first */
+        /* RFC 2018 §4: this segment's block goes first; older reported ones follow. */
+        {
+            uint8_t n = 0;
+            uint32_t keep[4];
+            keep[n++] = seq;
+            for (unsigned i = 0; i < t->sack_mru_n && n < 4; i++) {
+                uint32_t o = t->sack_mru[i] - t->rcv_nxt, so = seq - t->rcv_nxt;
+                int same = 0;
+                for (unsigned r = 0; r < b->reass.n; r++)
+                    if (o >= b->reass.start[r] && o < b->reass.end[r] &&
+                        so >= b->reass.start[r] && so < b->reass.end[r]) same = 1;
+                if (!same) keep[n++] = t->sack_mru[i];
+            }
+            memcpy(t->sack_mru, keep, sizeof keep);
+            t->sack_mru_n = n;
+        }
         synack__tcp_send_ack(st, t);        /* RFC 5681 §4.2: immediate duplicate ACK */
     }
 }
@@ -445,12 +460,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
                 CNT(st, tcp_timewait_reacks);
                 synack__timer_set(st, t, TT_2MSL, st->now + 2 * st->cfg.msl_us);
             }
-            if (seq_lt(seq, t->rcv_nxt) && len) {
-                CNT(st, tcp_dup_segments);
-                t->dsack = 1;                       /* RFC 2883: report the duplicate */
-                t->dsack_start = seq;
-                t->dsack_end = seq + len;
-            }
+            if (seq_lt(seq, t->rcv_nxt) && len) CNT(st, tcp_dup_segments);
             synack__tcp_send_ack(st, t);
             return;
         }
@@ -461,12 +471,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         uint32_t dup = t->rcv_nxt - seq;
         if (f & SYNACK_SYN) { dup--; f &= (uint8_t)~SYNACK_SYN; seq++; }
         if (dup > len) dup = len;
-        if (dup) {
-            CNT(st, tcp_dup_segments);
-            t->dsack = 1;                           /* RFC 2883: D-SACK the duplicate part */
-            t->dsack_start = seq;
-            t->dsack_end = seq + dup;
-        }
+        if (dup) CNT(st, tcp_dup_segments);
         data += dup; len -= dup; seq += dup;
     }
     if (len > 0 && seq_gt(seq + len, t->rcv_nxt + wnd)) {
