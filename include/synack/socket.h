@@ -37,7 +37,7 @@ enum {
     SYNACK_SO_ERROR = 1,    /**< get: the pending error (errno value), and clear it */
     SYNACK_TCP_STATE,       /**< get: enum synack_tcp_state */
     SYNACK_SO_RCVBUF,       /**< get: receive buffer size in bytes */
-    SYNACK_SO_SNDBUF,       /**< get: send buffer size in bytes */
+    SYNACK_SO_SNDBUF,       /**< get: send buffer size; set: limit it (at most the configured size) */
     SYNACK_TCP_MAXSEG,      /**< get: effective send MSS; set: clamp our advertised MSS */
     SYNACK_TCP_NODELAY,     /**< get/set: disable Nagle (default on: Nagle disabled) */
     SYNACK_SO_REUSEADDR,    /**< get/set: allow bind to a port with connections in TIME_WAIT */

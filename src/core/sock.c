@@ -210,6 +210,8 @@ long synack__sock_send(struct synack_stack *st, int s, const void *buf, size_t l
     if (!b) return SYNACK_ENOTCONN;
     if (len == 0) return 0;
     n = ring_free(&b->snd);
+    if (t->snd_limit && t->snd_limit < b->snd.cap)   /* SO_SNDBUF below the ring's size */
+        n = b->snd.len >= t->snd_limit ? 0 : t->snd_limit - b->snd.len;
     if (n == 0) return SYNACK_EAGAIN;
     if (len < n) n = (uint32_t)len;
     ring_write_at(&b->snd, b->snd.len, buf, n);
@@ -378,7 +380,7 @@ int synack__sock_getsockopt(struct synack_stack *st, int s, int opt, int *val)
     case SYNACK_SO_ERROR: *val = -t->err; t->err = 0; return 0;
     case SYNACK_TCP_STATE: *val = t->state; return 0;
     case SYNACK_SO_RCVBUF: *val = (int)st->cfg.rcvbuf_bytes; return 0;
-    case SYNACK_SO_SNDBUF: *val = (int)st->cfg.sndbuf_bytes; return 0;
+    case SYNACK_SO_SNDBUF: *val = (int)(t->snd_limit ? t->snd_limit : st->cfg.sndbuf_bytes); return 0;
     case SYNACK_TCP_MAXSEG:
         *val = tcp_synchronized(t->state) ? t->snd_mss : (t->user_mss ? t->user_mss : (int)st->cfg.mtu - 40);
         return 0;
@@ -399,6 +401,11 @@ int synack__sock_setsockopt(struct synack_stack *st, int s, int opt, int val)
     case SYNACK_TCP_NODELAY: t->nodelay = val != 0; if (val) synack__tcp_mark_dirty(st, t); return 0;
     case SYNACK_SO_REUSEADDR: t->reuseaddr = val != 0; return 0;
     case SYNACK_SO_LINGER_ZERO: t->linger0 = val != 0; return 0;
+    case SYNACK_SO_SNDBUF:
+        /* The ring is allocated at init; a smaller limit caps what send() accepts. */
+        if (val <= 0) return SYNACK_EINVAL;
+        t->snd_limit = (uint32_t)val < st->cfg.sndbuf_bytes ? (uint32_t)val : st->cfg.sndbuf_bytes;
+        return 0;
     case SYNACK_TCP_MAXSEG:
         if (val < 64 || val > 65535) return SYNACK_EINVAL;
         if (t->state != SYNACK_CLOSED && t->state != SYNACK_LISTEN) return SYNACK_EINVAL;

@@ -106,6 +106,8 @@ struct tcb {
     /* RFC 8985 §7 tail loss probe: the REXMT slot holds a probe timeout (tlp_armed), and at
      * most one probe is outstanding until new data is acknowledged (tlp_sent). */
     uint8_t tlp_armed, tlp_sent;
+    uint8_t quickack;       /* data segments still to ACK at once (Linux's quick-ACK mode) */
+    uint32_t snd_limit;     /* SO_SNDBUF: bytes the send ring may hold (<= its capacity) */
 
     /* RTO (RFC 6298) */
     synack_time_us srtt, rttvar, rto, rtt_start;

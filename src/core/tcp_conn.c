@@ -139,13 +139,17 @@ int synack__tcp_attach_buffers(struct synack_stack *st, struct tcb *t)
     return t->buf >= 0 ? 0 : -1;
 }
 
-/* The handshake completed (either side). RFC 5681 §3.1: IW = min(4*SMSS, max(2*SMSS, 4380)),
- * per RFC 3390. */
+/* The handshake completed (either side). Initial window: RFC 6928's
+ * IW = min(10*SMSS, max(2*SMSS, 14600)), what Linux uses (RFC 3390's 4380-byte rule is
+ * RFC 5681's conservative default); with a retransmitted SYN, 1 SMSS (RFC 5681 §3.1). */
 void synack__tcp_established(struct synack_stack *st, struct tcb *t)
 {
-    uint32_t mss = t->snd_mss, iw = 4 * mss < (2 * mss > 4380 ? 2 * mss : 4380) ? 4 * mss
-                                                            : (2 * mss > 4380 ? 2 * mss : 4380);
-    t->cwnd = iw;
+    uint32_t mss = t->snd_mss, iw = 10 * mss < (2 * mss > 14600 ? 2 * mss : 14600) ? 10 * mss
+                                                             : (2 * mss > 14600 ? 2 * mss : 14600);
+    t->cwnd = t->syn_rexmit ? mss : iw;
+    /* Like Linux, start in quick-ACK mode: the first segments are ACKed at once, which lets
+     * the peer's slow start grow without waiting for delayed ACKs. */
+    t->quickack = 16;
     t->ssthresh = 0x7fffffff;
     t->recover = t->iss;                     /* RFC 6582 §3.2: "recover" starts at ISS */
     t->rexmt_count = 0;

@@ -349,7 +349,8 @@ static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, c
         t->rcv_nxt += extra;
         /* RFC 5681 §4.2: ACK at once when a segment fills a hole; otherwise delay the ACK for at
          * most delack_us and ACK at least every second full-sized segment (RFC 1122 4.2.3.2). */
-        if (had_holes || t->ack_pending) {
+        if (had_holes || t->ack_pending || t->quickack) {
+            if (t->quickack) t->quickack--;
             synack__tcp_send_ack(st, t);
         } else {
             t->ack_pending = 1;

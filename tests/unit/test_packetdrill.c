@@ -843,7 +843,9 @@ TEST(pd_poll_and_options)
     CHECK_EQ(d.ifc.getsockopt(U(d), 5, SOL_SOCKET, SO_ERROR, &v, &ol), 0);
     CHECK_EQ(v, 0);
     /* data, then the peer's FIN, then its RST */
+    /* Quick-ACK mode (like Linux): the data is ACKed at once, then the FIN. */
     PLAY(d, "< P. 1:11(10) ack 1 win 257\n"
+            "* > . 1:1(0) ack 11\n"
             "< F. 11:11(0) ack 1 win 257\n"
             "* > . 1:1(0) ack 12\n");
     CHECK_EQ(d.ifc.poll(U(d), p, 1, 0), 1);
