@@ -187,6 +187,15 @@ int synack__sock_connect(struct synack_stack *st, int s, uint32_t addr, uint16_t
     return SYNACK_EINPROGRESS;
 }
 
+/* Bytes send() may queue now: the ring's free space, within the SO_SNDBUF limit. */
+static uint32_t snd_space(const struct tcb *t, const struct bufpair *b)
+{
+    uint32_t n = ring_free(&b->snd);
+    if (t->snd_limit && t->snd_limit < b->snd.cap)
+        n = b->snd.len >= t->snd_limit ? 0 : t->snd_limit - b->snd.len;
+    return n;
+}
+
 long synack__sock_send(struct synack_stack *st, int s, const void *buf, size_t len)
 {
     struct tcb *t = get(st, s);
@@ -209,9 +218,7 @@ long synack__sock_send(struct synack_stack *st, int s, const void *buf, size_t l
     b = tcb_buf(st, t);
     if (!b) return SYNACK_ENOTCONN;
     if (len == 0) return 0;
-    n = ring_free(&b->snd);
-    if (t->snd_limit && t->snd_limit < b->snd.cap)   /* SO_SNDBUF below the ring's size */
-        n = b->snd.len >= t->snd_limit ? 0 : t->snd_limit - b->snd.len;
+    n = snd_space(t, b);
     if (n == 0) return SYNACK_EAGAIN;
     if (len < n) n = (uint32_t)len;
     ring_write_at(&b->snd, b->snd.len, buf, n);
@@ -443,7 +450,7 @@ int synack__sock_events(struct synack_stack *st, int s)
     if ((b && b->rcv.len) || t->fin_rcvd || t->shut_rd || t->hard_err) ev |= SYNACK_EV_IN;
     if (t->fin_rcvd) ev |= SYNACK_EV_RDHUP;
     if (t->err) ev |= SYNACK_EV_ERR;
-    if (t->hard_err || (tcp_can_send(t->state) && !t->fin_queued && b && ring_free(&b->snd)))
+    if (t->hard_err || (tcp_can_send(t->state) && !t->fin_queued && b && snd_space(t, b)))
         ev |= SYNACK_EV_OUT;
     if (t->hard_err || (t->state == SYNACK_CLOSED && t->rport) || (t->fin_rcvd && t->fin_queued) ||
         t->state == SYNACK_TIME_WAIT)

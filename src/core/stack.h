@@ -96,7 +96,7 @@ struct tcb {
 
     /* congestion control (RFC 5681, NewReno RFC 6582) and SACK loss recovery (RFC 6675):
      * `sacked` holds what the peer SACKed, as offsets from SND.UNA; high_rxt is HighRxt. */
-    uint32_t cwnd, ssthresh, recover, high_rxt;
+    uint32_t cwnd, ssthresh, recover, high_rxt, ca_acked;
     struct reass sacked;
     /* Spurious retransmission undo (RFC 3522 Eifel detection, RFC 4015 response): the TSval
      * our first retransmission carried and the window before we reduced it. undo: 0 none,

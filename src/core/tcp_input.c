@@ -253,10 +253,16 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
                 acked = 0;                          /* the scoreboard is already rebased */
             }
         } else if (t->cwnd < t->ssthresh) {
-            t->cwnd += acked < mss ? acked : mss;   /* slow start, RFC 5681 §3.1 (ABC L=1) */
+            /* Slow start with byte counting (RFC 3465): grow by what this ACK acknowledges.
+             * RFC 3465 caps it at L = 2*SMSS per ACK; like Linux we do not cap (below
+             * ssthresh), so that stretch ACKs from GRO/LRO receivers do not slow it down. */
+            t->cwnd += acked;
+            if (t->cwnd > t->ssthresh) t->cwnd = t->ssthresh;
         } else {
-            uint32_t inc = mss * mss / (t->cwnd ? t->cwnd : 1);
-            t->cwnd += inc ? inc : 1;               /* congestion avoidance */
+            /* Congestion avoidance, byte counting (RFC 3465 §2.1): one SMSS per cwnd
+             * acknowledged, however the ACKs are spaced. */
+            t->ca_acked += acked;
+            if (t->ca_acked >= t->cwnd) { t->ca_acked -= t->cwnd; t->cwnd += mss; }
         }
         if (acked) reass_shift(&t->sacked, acked);
         t->snd_una = ack;

@@ -930,12 +930,15 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *optv
         case SO_RCVBUF:
         case SO_SNDBUF: {
             /* Linux doubles the value (bookkeeping overhead), caps it at {r,w}mem_max and
-             * floors it; getsockopt reports the result. The stack's buffers have one size
-             * per stack, so this is only remembered (see the report on issue 5). */
+             * floors it; getsockopt reports the result. The stack's rings have one size per
+             * stack: SO_SNDBUF becomes the stack's per-socket send limit (what send() may
+             * queue, as Linux's sk_sndbuf bounds the write queue); SO_RCVBUF is remembered. */
             unsigned u = (unsigned)v > PD_RMEM_MAX ? PD_RMEM_MAX : (unsigned)v;
             int min = name == SO_RCVBUF ? PD_MIN_RCVBUF : PD_MIN_SNDBUF;
             int val = (int)(u * 2) < min ? min : (int)(u * 2);
             if (name == SO_RCVBUF) f->rcvbuf = val; else f->sndbuf = val;
+            if (name == SO_SNDBUF && f->type == SOCK_STREAM)
+                synack_setsockopt(pd->st, f->h, SYNACK_SO_SNDBUF, val);
             return (int)leave(pd, 0);
         }
         default: return (int)leave(pd, fail(ENOPROTOOPT));
