@@ -422,6 +422,7 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
      * first keeps one per connection for 2 MSL (60 s), so allow 32 per buffered connection. */
     cfg->max_sockets = cfg->max_buffers * 32 < 1024 ? 1024 : cfg->max_buffers * 32;
     cfg->tx_queue_frames = 1024;
+    n->rx_budget = cfg->tx_queue_frames / 2;
     cfg->hooks.ctx = n;
     cfg->hooks.on_state = on_state;
     cfg->hooks.on_segment = o->trace ? on_segment : NULL;
@@ -529,9 +530,12 @@ int net_rx(struct net *n)
     int fed = 0;
     rxq_fill(n, NET_BATCH);
     synack_time_us now = net_now();
-    /* IPv6 and anything else that is not IPv4 (the kernel sends router solicitations and
+    /* At most rx_budget packets between two polls: each may queue a reply (a SYN-ACK for every
+     * SYN of a flood) in the stack's transmit queue, which holds tx_queue_frames until
+     * synack_poll(); what is left stays in rxq for the next step, which comes at once.
+     * IPv6 and anything else that is not IPv4 (the kernel sends router solicitations and
      * the like on a fresh device) is left to the stack to count and drop. */
-    while (n->rxq_count) {
+    while (n->rxq_count && (unsigned)fed < n->rx_budget) {
         unsigned slot = n->rxq_head;
         n->rxq_head = (n->rxq_head + 1) % n->rxq_cap;
         n->rxq_count--;

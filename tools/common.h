@@ -67,6 +67,7 @@ struct net {
     uint32_t *rxq_len;
     unsigned rxq_cap, rxq_slot, rxq_head, rxq_count;
     unsigned since_fill;        /* packets written since the emit callback last read */
+    unsigned rx_budget;         /* packets fed to the stack per net_rx(), at most */
     struct impair imp;
     uint64_t tx_errors;
     /* connections by state, kept by the on_state hook from the transitions of handles >= 0
@@ -99,7 +100,9 @@ void net_close(struct net *n);
  * `deadline`, whichever is earlier. Returns the ready mask (bit 0 = TUN, bit 1+i = extra[i]),
  * 0 on timeout or a signal, -1 on an error (printed). */
 int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadline, unsigned *ready);
-/* Reads up to one batch of packets and feeds them to the stack. Returns packets read. */
+/* Reads up to one batch of packets and feeds them, with those already read, to the stack
+ * (at most half the stack's transmit queue, so that its replies fit until net_tx()).
+ * Returns packets fed. */
 int net_rx(struct net *n);
 /* synack_poll(now) with packets going to the TUN and the pcap. */
 void net_tx(struct net *n);

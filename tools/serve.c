@@ -42,11 +42,21 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: synack serve --tun NAME --addr IP [--host-addr IP/PREFIX] --port P\n"
                "                    --app echo|discard|chargen|http [--root DIR] [--backlog N]\n"
+               "                    [--syncookies off|auto|always] [--syn-backlog N] [--syncache N]\n"
                "                    [--pcap FILE] [--trace] [--duration SECONDS]\n%s"
                "  --port P              TCP port to listen on\n"
                "  --app NAME            echo (RFC 862), discard (RFC 863), chargen (RFC 864),\n"
                "                        http (HTTP/1.1 GET/HEAD of the files under --root)\n"
                "  --backlog N           accept queue length (default 1024)\n"
+               "  --syncookies MODE     SYN cookies, as Linux's net.ipv4.tcp_syncookies: off (SYNs\n"
+               "                        are dropped while the half-open queue is full), auto (a\n"
+               "                        cookie instead of a syncache entry while the syncache or\n"
+               "                        the listener's share of it is full; the default), always\n"
+               "                        (every SYN-ACK carries a cookie; nothing is kept)\n"
+               "                        (counters: tcp_syncookies_*, tcp_syncache_overflow, ...)\n"
+               "  --syn-backlog N       half-open connections (syncache entries) for the listener\n"
+               "                        (default: the larger of --backlog and 256)\n"
+               "  --syncache N          half-open entries in all (default 4096, 64 bytes each)\n"
                "  --duration SECONDS    stop after this long (default: until SIGINT/SIGTERM)\n",
             net_opts_usage);
 }
@@ -147,7 +157,9 @@ int tool_serve(int argc, char **argv)
     struct net_opts no;
     struct synack_config cfg;
     const char *app_name = NULL;
-    unsigned long port = 0, backlog = 1024;
+    unsigned long port = 0, backlog = 1024, syn_backlog = 0, syncache = 0;
+    int syncookies = SYNACK_SYNCOOKIES_AUTO;
+    static const char *const cookie_modes[] = {"off", "auto", "always"};
     double duration = -1;
     int rc = 1;
 
@@ -160,13 +172,25 @@ int tool_serve(int argc, char **argv)
         if (r > 0) continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         if (!strcmp(a, "--port") || !strcmp(a, "--app") || !strcmp(a, "--root") ||
-            !strcmp(a, "--backlog") || !strcmp(a, "--duration")) {
+            !strcmp(a, "--backlog") || !strcmp(a, "--duration") || !strcmp(a, "--syncookies") ||
+            !strcmp(a, "--syn-backlog") || !strcmp(a, "--syncache")) {
             if (!v) { fprintf(stderr, "%s: %s needs a value\n", PROG, a); return 2; }
             i++;
             if (!strcmp(a, "--port")) { if (opt_uint(PROG, a, v, 1, 65535, &port) < 0) return 2; }
             else if (!strcmp(a, "--app")) app_name = v;
             else if (!strcmp(a, "--root")) sv.ax.root = v;
             else if (!strcmp(a, "--backlog")) { if (opt_uint(PROG, a, v, 1, 65535, &backlog) < 0) return 2; }
+            else if (!strcmp(a, "--syn-backlog")) { if (opt_uint(PROG, a, v, 1, 65535, &syn_backlog) < 0) return 2; }
+            else if (!strcmp(a, "--syncache")) { if (opt_uint(PROG, a, v, 1, 1u << 20, &syncache) < 0) return 2; }
+            else if (!strcmp(a, "--syncookies")) {
+                if (!strcmp(v, "off")) syncookies = SYNACK_SYNCOOKIES_OFF;
+                else if (!strcmp(v, "auto")) syncookies = SYNACK_SYNCOOKIES_AUTO;
+                else if (!strcmp(v, "always")) syncookies = SYNACK_SYNCOOKIES_ALWAYS;
+                else {
+                    fprintf(stderr, "%s: bad value '%s' for --syncookies (off, auto, always)\n", PROG, v);
+                    return 2;
+                }
+            }
             else if (opt_double(PROG, a, v, &duration) < 0) return 2;
             continue;
         }
@@ -190,7 +214,9 @@ int tool_serve(int argc, char **argv)
     if (sv.app->init && sv.app->init(&sv.ax) < 0) return 2;
 
     synack_config_default(&cfg);
-    cfg.syn_backlog = backlog > 256 ? (unsigned)backlog : 256;
+    cfg.syn_backlog = syn_backlog ? (unsigned)syn_backlog : backlog > 256 ? (unsigned)backlog : 256;
+    cfg.syncookies = syncookies;
+    if (syncache) cfg.syncache_entries = (unsigned)syncache;
     if (net_open(&sv.net, PROG, &no, &cfg) < 0) return 1;
     sv.ax.st = sv.net.st;
     sv.cap = cfg.max_sockets;
@@ -213,8 +239,9 @@ int tool_serve(int argc, char **argv)
         fprintf(stderr, "%s: signals: %s\n", PROG, strerror(errno));
         goto out;
     }
-    fprintf(stderr, "%s: %s app on %s:%lu via %s\n", PROG, sv.app->name, synack_ip_str(no.addr, ip),
-            port, synack_tun_name(sv.net.tun));
+    fprintf(stderr, "%s: %s app on %s:%lu via %s (syncookies %s, syn backlog %u, syncache %u)\n",
+            PROG, sv.app->name, synack_ip_str(no.addr, ip), port, synack_tun_name(sv.net.tun),
+            cookie_modes[syncookies], cfg.syn_backlog, cfg.syncache_entries);
 
     synack_time_us now = net_now();
     synack_time_us end = duration >= 0 ? now + (synack_time_us)(duration * 1e6) : SYNACK_TIME_NEVER;
