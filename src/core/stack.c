@@ -168,13 +168,20 @@ void synack_mem_stats(const struct synack_stack *st, struct synack_mem_stats *ou
 struct tcb *synack__tcb_alloc(struct synack_stack *st)
 {
     struct tcb *t;
-    int i = st->free_tcb;
+    int i = st->free_tcb, dnext;
+    uint8_t in_dirty;
     if (i < 0) return NULL;
     t = &st->tcbs[i];
     st->free_tcb = t->qnext;
+    /* A slot freed while on the output list is still linked there (synack_poll skips free
+     * slots): keep its place, or the list would be cut and the connections after it lost. */
+    in_dirty = t->in_dirty;
+    dnext = t->dnext;
     memset(t, 0, sizeof *t);
     t->idx = i;
-    t->hnext = t->parent = t->qnext = t->dnext = t->acc_head = t->acc_tail = -1;
+    t->hnext = t->parent = t->qnext = t->acc_head = t->acc_tail = -1;
+    t->in_dirty = in_dirty;
+    t->dnext = in_dirty ? dnext : -1;
     t->heap_pos = -1;
     t->buf = -1;
     for (int k = 0; k < TT_NTIMERS; k++) t->timer[k] = SYNACK_TIME_NEVER;
@@ -190,8 +197,7 @@ void synack__tcb_free(struct synack_stack *st, struct tcb *t)
     if (t->buf >= 0) { synack__buf_free(st, t->buf); t->buf = -1; }
     t->kind = SK_FREE;
     t->state = SYNACK_CLOSED;
-    t->in_dirty = 0;
-    t->qnext = st->free_tcb;
+    t->qnext = st->free_tcb;               /* stays on the output list if it is there */
     st->free_tcb = t->idx;
     st->tcbs_in_use--;
 }

@@ -346,6 +346,7 @@ static void cookie_send(struct synack_stack *st, const struct tcb *l, const stru
     send_synack(st, l, ip->dst, ip->src, tv->dport, tv->sport, iss, tv->seq, ws_ok, ts_ok, tsval,
                 tv->opts.tsval, sack_ok, 0);
     CNT(st, tcp_syncookies_sent);
+    CNT(st, tcp_synack_sent);
     st->sc->last_cookie_sent = st->now;
 }
 
