@@ -118,7 +118,11 @@ if any(s[3] for s in segs): sys.exit('a RST was sent')
 fins = [i for i, s in enumerate(segs) if s[1]]
 if len(fins) != 2: sys.exit('%d FIN segments' % len(fins))
 i = fins[0]
-tail = segs[i:]
+# From the first FIN on, the teardown's four segments; pure ACKs from the other side that only
+# acknowledge data sent before the FIN (the FIN can ride on the last data segment, before the
+# earlier data is acknowledged) belong to the data transfer, not to the teardown.
+f0 = segs[i][4] + segs[i][6]
+tail = [s for s in segs[i:] if not (s[0] != first and not s[1] and s[6] == 0 and s[5] != f0 + 1)]
 if len(tail) != 4: sys.exit('%d segments from the first FIN on (want 4): %s' % (len(tail), tail))
 (w1, fin1, _, _, seq1, ack1, len1), (w2, fin2, a2, _, seq2, ack2, _), \
     (w3, fin3, a3, _, seq3, ack3, len3), (w4, fin4, a4, _, seq4, ack4, _) = tail
