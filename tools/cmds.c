@@ -6,7 +6,8 @@ const struct tool_cmd tool_cmds[] = {
      "      two stacks in virtual time, drawn as a time-sequence diagram"},
     {"serve", tool_serve,
      "serve --tun NAME --addr IP [--host-addr IP/PREFIX] --port P --app echo|discard|chargen|http\n"
-     "      [--root DIR] [--backlog N] [--pcap FILE] [--trace] [--duration SECONDS]"},
+     "      [--root DIR] [--backlog N] [--pcap FILE] [--trace] [--duration SECONDS]\n"
+     "      [--syncookies off|auto|always] (synack serve --help lists every option)"},
     {"connect", tool_connect,
      "connect --tun NAME --addr IP [--host-addr IP/PREFIX] --to IP:PORT [--pcap FILE] [--trace]"},
     {NULL, NULL, NULL},

@@ -94,8 +94,9 @@ serve_start() {
     SERVE_HOST=$_pfx.1
     SERVE_TUN=synack-$TAG
     # `ip netns exec` directly (not through the ns function), so that $! is the process that
-    # becomes timeout(1), which passes SIGTERM on to synack.
-    ip netns exec "$NS" timeout -k 20 240 "$SYNACK" serve --tun "$SERVE_TUN" --addr "$SERVE_ADDR" \
+    # becomes timeout(1), which passes SIGTERM on to synack (--foreground: once; without it
+    # timeout also signals its process group, and a second SIGTERM makes serve exit at once).
+    ip netns exec "$NS" timeout --foreground -k 20 240 "$SYNACK" serve --tun "$SERVE_TUN" --addr "$SERVE_ADDR" \
         --host-addr "$SERVE_HOST/24" "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
     SERVE_PID=$!
     if ! wait_until 10 grep -q ' app on ' "$TMP/serve.err"; then
