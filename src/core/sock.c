@@ -254,7 +254,7 @@ long synack__sock_recv(struct synack_stack *st, int s, void *buf, size_t len)
     if (t->state == SYNACK_LISTEN) return SYNACK_ENOTCONN;
     if (t->err && t->hard_err) { int e = t->err; t->err = 0; return e; }
     b = tcb_buf(st, t);
-    if (b && b->rcv.len && !t->shut_rd && !t->hard_err) {
+    if (b && b->rcv.len && !t->hard_err) {
         if (len == 0) return 0;
         n = b->rcv.len < len ? b->rcv.len : (uint32_t)len;
         ring_read_at(&b->rcv, 0, buf, n);
@@ -283,16 +283,13 @@ static void queue_fin(struct synack_stack *st, struct tcb *t, const char *event)
 int synack__sock_shutdown(struct synack_stack *st, int s, int how)
 {
     struct tcb *t = get(st, s);
-    struct bufpair *b;
     if (!t) return SYNACK_EBADF;
     if (how < SYNACK_SHUT_RD || how > SYNACK_SHUT_RDWR) return SYNACK_EINVAL;
     if (t->kind == SK_UDP) return t->rport ? 0 : SYNACK_ENOTCONN;
     if (!tcp_synchronized(t->state) && t->state != SYNACK_SYN_RCVD) return SYNACK_ENOTCONN;
-    b = tcb_buf(st, t);
-    if (how != SYNACK_SHUT_WR) {
-        t->shut_rd = 1;
-        if (b) ring_consume(&b->rcv, b->rcv.len);
-    }
+    /* SHUT_RD, as in Linux: data already queued, and data that still arrives, can be read;
+     * once none is left, recv() returns 0 at once instead of EAGAIN. */
+    if (how != SYNACK_SHUT_WR) t->shut_rd = 1;
     if (how != SYNACK_SHUT_RD && (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT))
         queue_fin(st, t, "user shutdown");
     return 0;
@@ -356,7 +353,7 @@ int synack__sock_close(struct synack_stack *st, int s)
     default: break;
     }
     /* RFC 2525 §2.17 and Linux: closing with unread data, or with SO_LINGER 0, aborts. */
-    if (t->linger0 || (b && b->rcv.len && !t->shut_rd)) {
+    if (t->linger0 || (b && b->rcv.len)) {
         tcp_abort(st, t, t->linger0 ? "user close (linger 0)" : "user close with unread data");
         return 0;
     }

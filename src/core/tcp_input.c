@@ -338,12 +338,6 @@ static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, c
     room = b->rcv.cap - b->rcv.len;
     if (off >= room) { CNT_ADD(st, tcp_drop_rcvbuf, len); synack__tcp_send_ack(st, t); return; }
     if (len > room - off) { CNT_ADD(st, tcp_drop_rcvbuf, len - (room - off)); len = room - off; }
-    if (t->shut_rd) {
-        /* SHUT_RD: accepted and thrown away (only in order: otherwise wait for the rest). */
-        if (off == 0) t->rcv_nxt += len;
-        synack__tcp_send_ack(st, t);
-        return;
-    }
     ring_write_at(&b->rcv, b->rcv.len + off, data, len);
     if (off == 0) {
         uint32_t extra;

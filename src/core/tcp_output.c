@@ -14,7 +14,6 @@ uint32_t synack__tcp_rcv_window(const struct synack_stack *st, const struct tcb 
 {
     const struct bufpair *b = tcb_buf(st, t);
     if (!b) return st->cfg.rcvbuf_bytes;
-    if (t->shut_rd) return b->rcv.cap; /* data after SHUT_RD is discarded; keep the window open */
     return ring_free(&b->rcv);
 }
 

@@ -114,3 +114,41 @@ TEST(e2e_freed_slot_on_output_list_keeps_the_rest)
     CHECK_MSG(r.data_out[1001] > before, "Y sent nothing after the batch: the output list was cut");
     synack_stack_free(r.st);
 }
+
+/* shutdown(SHUT_RD) as in Linux: queued data and data arriving later stay readable; with
+ * nothing queued, recv() returns 0 (not EAGAIN); the connection itself goes on. */
+TEST(e2e_shutdown_rd_like_linux)
+{
+    struct net n;
+    char buf[64];
+    int ls, cs, as;
+    CHECK(net_init(&n, NULL, NULL) == 0);
+    ls = synack_socket(n.s, SYNACK_SOCK_STREAM);
+    CHECK_EQ(synack_bind(n.s, ls, 0, 80), 0);
+    CHECK_EQ(synack_listen(n.s, ls, 8), 0);
+    cs = synack_socket(n.c, SYNACK_SOCK_STREAM);
+    synack_connect(n.c, cs, NET_SERVER_ADDR, 80);
+    CHECK(net_run(&n, 5000000, has_ev, &(struct ev){n.s, ls, SYNACK_EV_IN}));
+    as = synack_accept(n.s, ls, NULL, NULL);
+    CHECK(as >= 0);
+    CHECK_EQ(synack_send(n.c, cs, "before", 6), 6);
+    CHECK(net_run(&n, 5000000, has_ev, &(struct ev){n.s, as, SYNACK_EV_IN}));
+    CHECK_EQ(synack_shutdown(n.s, as, SYNACK_SHUT_RD), 0);
+    CHECK_EQ(synack_recv(n.s, as, buf, sizeof buf), 6);          /* queued data survives */
+    CHECK(!memcmp(buf, "before", 6));
+    CHECK_EQ(synack_recv(n.s, as, buf, sizeof buf), 0);          /* nothing queued: 0 */
+    CHECK_EQ(synack_send(n.c, cs, "after", 5), 5);
+    net_run(&n, 100000, NULL, NULL);
+    CHECK_EQ(synack_recv(n.s, as, buf, sizeof buf), 5);          /* arriving data too */
+    CHECK(!memcmp(buf, "after", 5));
+    CHECK_EQ(synack_send(n.s, as, "reply", 5), 5);               /* the write side is open */
+    CHECK(net_run(&n, 5000000, has_ev, &(struct ev){n.c, cs, SYNACK_EV_IN}));
+    CHECK_EQ(synack_recv(n.c, cs, buf, sizeof buf), 5);
+    CHECK_EQ(synack_close(n.c, cs), 0);
+    CHECK_EQ(synack_close(n.s, as), 0);
+    CHECK_EQ(synack_close(n.s, ls), 0);
+    net_run(&n, 200000000, NULL, NULL);
+    CHECK(net_pools_empty(n.c));
+    CHECK(net_pools_empty(n.s));
+    net_free(&n);
+}
