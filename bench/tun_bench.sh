@@ -94,6 +94,7 @@ for c in 1 16 256; do
     a=$(run rate 10.77.35.2 7 "$c" "$SECS")
     b=$(run rate 10.77.40.2 7 "$c" "$SECS")
     row "conn/s c=$c" "${a% *}" "${b% *}"
-    [ "${a#* }" != 0 ] && echo "  (synack run: ${a#* } failed connections)"
-    [ "${b#* }" != 0 ] && echo "  (linux run: ${b#* } failed connections)"
+    if [ "${a#* }" != 0 ]; then echo "  (synack run: ${a#* } failed connections)"; fi
+    if [ "${b#* }" != 0 ]; then echo "  (linux run: ${b#* } failed connections)"; fi
 done
+exit 0

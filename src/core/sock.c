@@ -311,7 +311,7 @@ static void close_listener(struct synack_stack *st, struct tcb *l)
         if (c->kind != SK_TCP || c->parent != l->idx) continue;
         c->parent = -1;
         c->user_open = 0;
-        if (c->state == SYNACK_CLOSED) synack__tcp_free_socket(st, c);
+        if (c->state == SYNACK_CLOSED) synack__tcb_free(st, c);
         else if (c->state == SYNACK_SYN_RCVD) synack__tcp_close_conn(st, c, 0, "listener closed");
         else tcp_abort(st, c, "listener closed");
     }
@@ -342,7 +342,7 @@ int synack__sock_close(struct synack_stack *st, int s)
     b = tcb_buf(st, t);
     switch (t->state) {
     case SYNACK_CLOSED:
-        synack__tcp_free_socket(st, t);
+        synack__tcb_free(st, t);
         return 0;
     case SYNACK_SYN_SENT:
         synack__tcp_close_conn(st, t, 0, "user close");

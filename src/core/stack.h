@@ -224,7 +224,6 @@ void synack__tcp_init_conn(struct synack_stack *st, struct tcb *t);
 int synack__tcp_attach_buffers(struct synack_stack *st, struct tcb *t);
 void synack__tcp_established(struct synack_stack *st, struct tcb *t);
 void synack__tcp_mark_dirty(struct synack_stack *st, struct tcb *t);
-void synack__tcp_free_socket(struct synack_stack *st, struct tcb *t);
 int synack__tcp_port_bound(struct synack_stack *st, uint16_t port);
 uint16_t synack__tcp_ephemeral_port(struct synack_stack *st, uint32_t raddr, uint16_t rport);
 

@@ -195,31 +195,16 @@ static void unlink_child(struct synack_stack *st, struct tcb *c)
  * The slot itself is freed when no user handle refers to it. */
 void synack__tcp_close_conn(struct synack_stack *st, struct tcb *t, int err, const char *event)
 {
-    int was_half = t->parent >= 0 && !tcp_synchronized(t->state);
-    if (t->parent >= 0) {
-        if (was_half) {
-            unlink_child(st, t);
-        } else {
-            /* Completed but never accepted: leave it in the accept queue, closed, so that
-             * accept() returns it and the user sees the error (as Linux does). */
-        }
-    }
+    /* A half-open child leaves its listener. One completed but not yet accepted stays in
+     * the accept queue, closed, so that accept() returns it and the user sees the error
+     * (as Linux does). */
+    if (t->parent >= 0 && !tcp_synchronized(t->state)) unlink_child(st, t);
     if (t->state == SYNACK_LISTEN) unlink_listener(st, t);
     else if (t->state != SYNACK_CLOSED || t->hnext >= 0) synack__tcp_hash_remove(st, t);
     synack__tcp_set_state(st, t, SYNACK_CLOSED, event);
     synack__timers_clear(st, t);
     if (err) { t->err = err; t->hard_err = err; }
-    if (!t->user_open && (t->parent < 0)) {
-        synack__tcp_free_socket(st, t);
-        return;
-    }
-}
-
-/* Frees a closed TCP socket slot, and for a listener every child it still owns. */
-void synack__tcp_free_socket(struct synack_stack *st, struct tcb *t)
-{
-    if (t->kind == SK_FREE) return;
-    synack__tcb_free(st, t);
+    if (!t->user_open && t->parent < 0) synack__tcb_free(st, t);
 }
 
 /* RFC 6056 §3.3.3 (algorithm 3): offset = F(raddr, rport, secret); try ports from

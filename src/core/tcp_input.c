@@ -516,7 +516,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
             synack__tcp_close_conn(st, t, 0, "rcv SYN");
             return;
         }
-        /* RFC 5961 §4.2 (RFC 9293 MUST-?): challenge ACK, whatever the sequence number. */
+        /* RFC 5961 §4.2 (RFC 9293 §3.10.7.4 fourth): challenge ACK, whatever the sequence. */
         send_challenge_ack(st, t);
         return;
     }

@@ -31,7 +31,7 @@ uint32_t synack__tcp_snd_buffered(const struct synack_stack *st, const struct tc
 }
 
 /* The window field to advertise. RFC 9293 §3.8.6.2.2 (receiver SWS avoidance, MUST-39): the
- * right edge moves forward only by at least min(RCV.BUFF/2, MSS); RFC 9293 §3.8.6 (MUST-?,
+ * right edge moves forward only by at least min(RCV.BUFF/2, MSS); RFC 9293 §3.8.6 (SHLD-14,
  * "shrinking the window" is strongly discouraged): never move the right edge back. */
 static uint16_t window_field(struct synack_stack *st, struct tcb *t, int syn)
 {
@@ -91,7 +91,7 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
             o.tsecr = synack ? t->ts_recent : 0;
         }
         if (!synack || t->sack_ok) o.sack_ok = 1;
-    } else if (t->ts_ok && !(flags & SYNACK_RST && !(flags & SYNACK_ACK) && 0)) {
+    } else if (t->ts_ok) {
         o.has_ts = 1;
         o.tsval = ts_now(st, t);
         o.tsecr = t->ts_recent;
