@@ -26,7 +26,7 @@ PD_OBJ   := $(PD_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test asan clean bench check-core
+.PHONY: all test asan clean bench check-core fuzz fuzz-smoke
 PD_SO    := $(if $(PD_SRC),$(BUILD)/libsynack-packetdrill.so)
 all: $(BUILD)/libsynack.a $(BUILD)/libsynack.so $(BUILD)/synack $(BUILD)/test-unit $(BENCH_BIN) $(PD_SO)
 
@@ -68,6 +68,22 @@ asan:
 
 bench: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# libFuzzer targets (clang): parsers, and the whole input path with time steps.
+FUZZ_SRC := $(wildcard fuzz/*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 20
+fuzz: $(FUZZ_BIN)
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/api/*.c) $(wildcard src/core/*.h include/synack/*.h)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc \
+	    $< $(CORE_SRC) $(wildcard src/api/*.c) -o $@
+fuzz-smoke: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+	  if $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n \
+	      >build/fuzz/$$n.log 2>&1; then \
+	    echo "PASS fuzz $$n: $$(grep -o 'number_of_executed_units: *[0-9]*' build/fuzz/$$n.log) in $(FUZZ_SECONDS) s"; \
+	  else echo "FAIL fuzz $$n (build/fuzz/$$n.log):"; tail -n 30 build/fuzz/$$n.log; exit 1; fi; done
 
 clean:
 	rm -rf build
