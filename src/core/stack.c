@@ -85,10 +85,9 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
     st->txq_cap = cfg->tx_queue_frames;
     st->txq = malloc((size_t)st->txq_cap * cfg->mtu);
     st->txq_len = calloc(st->txq_cap, sizeof *st->txq_len);
-    st->scratch = malloc(cfg->mtu);
     if (st->cfg.syncache_entries == 0) st->cfg.syncache_entries = 1;
     st->sc = malloc(synack__syncache_size(st->cfg.syncache_entries));
-    if (!st->sc || !st->scratch || !st->tcbs || !st->bufs || !st->buf_mem || !st->hash || !st->heap || !st->txq ||
+    if (!st->sc || !st->tcbs || !st->bufs || !st->buf_mem || !st->hash || !st->heap || !st->txq ||
         !st->txq_len) {
         synack_stack_free(st);
         return SYNACK_ENOMEM;
@@ -97,7 +96,7 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
                          bufbytes * st->nbufs + hsize * sizeof *st->hash +
                          st->ntcbs * sizeof *st->heap + (size_t)st->txq_cap * cfg->mtu +
                          st->txq_cap * sizeof *st->txq_len;
-    st->bytes_reserved += synack__syncache_size(st->cfg.syncache_entries) + cfg->mtu;
+    st->bytes_reserved += synack__syncache_size(st->cfg.syncache_entries);
     synack__syncache_init(st->sc, st->cfg.syncache_entries, st->cfg.syncache_bucket_limit);
     st->hash_mask = (uint32_t)hsize - 1;
     for (i = 0; i < hsize; i++) st->hash[i] = -1;
@@ -146,7 +145,6 @@ void synack_stack_free(struct synack_stack *st)
     free(st->heap);
     free(st->txq);
     free(st->txq_len);
-    free(st->scratch);
     free(st->sc);
     free(st);
 }

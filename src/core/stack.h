@@ -169,7 +169,6 @@ struct synack_stack {
     synack_time_us icmp_last;
     uint32_t icmp_tokens;   /* in thousandths of a token */
 
-    uint8_t *scratch;       /* one MTU of scratch space for building segments */
     size_t bytes_reserved;
 };
 

@@ -69,10 +69,14 @@ uint32_t synack__tcp_ts_now(const struct synack_stack *st, const struct tcb *t)
 }
 #define ts_now synack__tcp_ts_now
 
-/* Builds and queues one segment. payload may be NULL (len 0). Returns 0 or -1 (queue full). */
+/* Builds and queues one segment carrying len bytes of src from offset src_off (src NULL:
+ * no payload). The payload is read from the ring straight into the transmit slot, behind the
+ * header, so it is copied once. Returns 0 or -1 (queue full). */
 static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, uint8_t flags,
-                        const uint8_t *payload, uint32_t len)
+                        const struct ring *src, uint32_t src_off, uint32_t len)
 {
+    uint8_t *tcp;
+    const uint8_t *payload = NULL;
     struct tcp_opts o;
     struct tcp_view tv;
     uint8_t *p;
@@ -140,7 +144,14 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
     else wnd = window_field(st, t, (flags & SYNACK_SYN) != 0);
     p = synack__tx_alloc(st);
     if (!p) return -1;
-    seglen = tcp_emit(p + IP4_HDR_MIN, t->laddr, t->raddr, t->lport, t->rport, seq, ack, flags, wnd,
+    tcp = p + IP4_HDR_MIN;
+    if (src && len) {
+        /* tcp_emit writes the same options again and finds the payload already in place. */
+        size_t hlen = TCP_HDR_MIN + tcp_opts_emit(tcp + TCP_HDR_MIN, &o);
+        ring_read_at(src, src_off, tcp + hlen, len);
+        payload = tcp + hlen;
+    }
+    seglen = tcp_emit(tcp, t->laddr, t->raddr, t->lport, t->rport, seq, ack, flags, wnd,
                       &o, payload, len);
     ip4_emit(p, t->laddr, t->raddr, IP4_PROTO_TCP, (uint16_t)seglen, st->ip_id++, 64);
     synack__tx_commit(st, IP4_HDR_MIN + seglen);
@@ -162,7 +173,7 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
 
 int synack__tcp_send_ctl(struct synack_stack *st, struct tcb *t, uint32_t seq, uint8_t flags)
 {
-    return emit_segment(st, t, seq, flags, NULL, 0);
+    return emit_segment(st, t, seq, flags, NULL, 0, 0);
 }
 
 /* A pure ACK carries SEQ = SND.MAX, not SND.NXT: while retransmitting after a timeout,
@@ -170,14 +181,14 @@ int synack__tcp_send_ctl(struct synack_stack *st, struct tcb *t, uint32_t seq, u
  * acceptable, so its ACK would be ignored (FreeBSD tcp_output does the same). */
 int synack__tcp_send_ack(struct synack_stack *st, struct tcb *t)
 {
-    return emit_segment(st, t, t->snd_max, SYNACK_ACK, NULL, 0);
+    return emit_segment(st, t, t->snd_max, SYNACK_ACK, NULL, 0, 0);
 }
 
 /* SYN (SYN_SENT) or SYN-ACK (SYN_RCVD), always at ISS (RFC 9293 §3.5). */
 int synack__tcp_send_syn(struct synack_stack *st, struct tcb *t)
 {
     uint8_t flags = t->state == SYNACK_SYN_RCVD ? SYNACK_SYN | SYNACK_ACK : SYNACK_SYN;
-    return emit_segment(st, t, t->iss, flags, NULL, 0);
+    return emit_segment(st, t, t->iss, flags, NULL, 0, 0);
 }
 
 /* Sends len bytes of the send ring starting at seq (plus FIN if it is the FIN's turn). */
@@ -196,8 +207,7 @@ int synack__tcp_send_data(struct synack_stack *st, struct tcb *t, uint32_t seq, 
         if (t->fin_queued && seq + len == t->fin_seq) flags |= SYNACK_FIN;
     }
     if (len == 0 && !(flags & SYNACK_FIN)) return 0;
-    ring_read_at(&b->snd, off, st->scratch, len);
-    if (emit_segment(st, t, seq, flags, st->scratch, len) < 0) return -1;
+    if (emit_segment(st, t, seq, flags, &b->snd, off, len) < 0) return -1;
     if (is_rexmit) CNT(st, tcp_rexmit);
     return (int)(len + ((flags & SYNACK_FIN) ? 1 : 0));
 }
