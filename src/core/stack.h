@@ -158,10 +158,6 @@ struct synack_stack {
     unsigned txq_cap, txq_head, txq_count;
 
     uint16_t ip_id;
-    /* Set only around the re-processing of a SYN that replaces a TIME_WAIT connection: the
-     * syncache's new ISN must lie above this (RFC 6191). */
-    uint32_t isn_floor;
-    uint8_t isn_floor_set;
     uint32_t port_counter;
     synack_time_us now;
 
@@ -231,9 +227,10 @@ struct synack_syncache;
 size_t synack__syncache_size(unsigned entries);
 struct synack_syncache *synack__syncache_init(void *mem, unsigned entries, unsigned bucket_limit);
 unsigned synack__syncache_used(const struct synack_stack *st);
-/* h: synack__tuple_hash of the segment's 4-tuple (local, remote). */
+/* h: synack__tuple_hash of the segment's 4-tuple (local, remote). isn_floor: NULL, or (for a
+ * SYN that replaces a TIME_WAIT connection) a value the new ISN must lie above (RFC 6191). */
 void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
-                          const struct tcp_view *tv, uint32_t h);
+                          const struct tcp_view *tv, uint32_t h, const uint32_t *isn_floor);
 void synack__syncache_segment(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
                               struct tcp_view *tv, uint32_t h);
 void synack__syncache_timers(struct synack_stack *st, synack_time_us now);

@@ -71,7 +71,7 @@ static void listen_input(struct synack_stack *st, struct tcb *l, const struct ip
 {
     uint8_t f = tv->flags;
     if ((f & SYNACK_SYN) && !(f & (SYNACK_ACK | SYNACK_RST))) {   /* third: SYN */
-        synack__syncache_syn(st, l, ip, tv, h);
+        synack__syncache_syn(st, l, ip, tv, h, NULL);
         return;
     }
     /* first: RST (drop, or reset a half-open entry); second: ACK (a final ACK or, like a
@@ -413,10 +413,8 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
             uint32_t floor = t->snd_max + 65536;
             synack__tcp_close_conn(st, t, 0, "new SYN in TIME_WAIT");
             CNT(st, tcp_timewait_recycled);
-            st->isn_floor = floor;
-            st->isn_floor_set = 1;
-            listen_input(st, l, ip, tv, synack__tuple_hash(st, ip->dst, tv->dport, ip->src, tv->sport));
-            st->isn_floor_set = 0;
+            synack__syncache_syn(st, l, ip, tv,
+                                 synack__tuple_hash(st, ip->dst, tv->dport, ip->src, tv->sport), &floor);
             return;
         }
     }

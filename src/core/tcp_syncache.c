@@ -467,7 +467,7 @@ static int listener_full(const struct synack_stack *st, const struct tcb *l, uin
 
 /* RFC 9293 §3.10.7.2 LISTEN, third (a SYN). */
 void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct ip4_view *ip,
-                          const struct tcp_view *tv, uint32_t h)
+                          const struct tcp_view *tv, uint32_t h, const uint32_t *isn_floor)
 {
     struct synack_syncache *sc = st->sc;
     struct sc_entry *e;
@@ -491,10 +491,10 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
         return;
     }
     h &= sc->nbuckets_mask;
-    /* A SYN replacing a TIME_WAIT connection (isn_floor_set) takes an entry whenever one is
+    /* A SYN replacing a TIME_WAIT connection (isn_floor) takes an entry whenever one is
      * free, even in always mode, so that its ISN can be placed above the old connection's
      * (RFC 6191); only with the cache full does it get a cookie, as in Linux. */
-    if ((st->cfg.syncookies == SYNACK_SYNCOOKIES_ALWAYS && !(st->isn_floor_set && !listener_full(st, l, h))) ||
+    if ((st->cfg.syncookies == SYNACK_SYNCOOKIES_ALWAYS && !(isn_floor && !listener_full(st, l, h))) ||
         (listener_full(st, l, h) && st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO)) {
         if (st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO) CNT(st, tcp_syncache_overflow);
         cookie_send(st, l, ip, tv);
@@ -516,7 +516,7 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
     e->rport = tv->sport;
     e->irs = tv->seq;
     e->iss = tcp_isn_generate(st->cfg.secret, e->laddr, e->lport, e->raddr, e->rport, st->now);
-    if (st->isn_floor_set && seq_lt(e->iss, st->isn_floor)) e->iss = st->isn_floor;
+    if (isn_floor && seq_lt(e->iss, *isn_floor)) e->iss = *isn_floor;
     e->listener = l->idx;
     e->peer_mss = tv->opts.has_mss ? tv->opts.mss : 536;
     e->peer_wnd = tv->window;
