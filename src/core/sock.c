@@ -238,9 +238,7 @@ static void window_update(struct synack_stack *st, struct tcb *t)
     uint32_t edge = t->rcv_nxt + ring_free(&b->rcv);
     uint32_t step = b->rcv.cap / 2 < t->rcv_mss ? b->rcv.cap / 2 : t->rcv_mss;
     if (!tcp_can_rcv_data(t->state)) return;
-    if (seq_geq(edge, t->rcv_adv + step) ||
-        (t->rcv_adv == t->rcv_nxt && seq_gt(edge, t->rcv_adv)))
-        synack__tcp_send_ack(st, t);
+    if (seq_geq(edge, t->rcv_adv + step)) synack__tcp_send_ack(st, t);
 }
 
 long synack__sock_recv(struct synack_stack *st, int s, void *buf, size_t len)

@@ -151,7 +151,7 @@ void synack__tcp_established(struct synack_stack *st, struct tcb *t)
      * the peer's slow start grow without waiting for delayed ACKs. */
     t->quickack = 16;
     t->ssthresh = 0x7fffffff;
-    t->recover = t->iss;                     /* RFC 6582 §3.2: "recover" starts at ISS */
+    t->recover = t->iss;                     /* RFC 6582 §3.1: "recover" starts at ISS */
     t->rexmt_count = 0;
     t->rcv_adv = t->rcv_nxt + synack__tcp_rcv_window(st, t);
     synack__timer_set(st, t, TT_REXMT, SYNACK_TIME_NEVER);

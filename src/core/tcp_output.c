@@ -45,7 +45,7 @@ static uint16_t window_field(struct synack_stack *st, struct tcb *t, int syn)
     edge = t->rcv_nxt + wnd;
     if (b && seq_gt(edge, cur_edge)) {
         uint32_t step = b->rcv.cap / 2 < t->rcv_mss ? b->rcv.cap / 2 : t->rcv_mss;
-        if (edge - cur_edge < step && seq_gt(cur_edge, t->rcv_nxt)) edge = cur_edge;
+        if (edge - cur_edge < step) edge = cur_edge;   /* also keeps a zero window closed */
     }
     if (seq_lt(edge, cur_edge)) edge = cur_edge;            /* do not shrink */
     wnd = edge - t->rcv_nxt;

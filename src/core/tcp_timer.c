@@ -146,6 +146,7 @@ static void tail_loss_probe(struct synack_stack *st, struct tcb *t)
     CNT(st, tcp_tlp_probes);
     t->tlp_armed = 0;
     t->tlp_sent = 1;
+    t->rtt_timing = 0;                      /* Karn: the probe is a retransmission */
     synack__tcp_send_data(st, t, end - len, len, 1);
     synack__timer_set(st, t, TT_REXMT, st->now + t->rto);
 }
