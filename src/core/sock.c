@@ -133,7 +133,8 @@ int synack__sock_accept(struct synack_stack *st, int s, uint32_t *addr, uint16_t
 {
     struct tcb *t = get(st, s), *c;
     if (!t) return SYNACK_EBADF;
-    if (t->kind != SK_TCP || t->state != SYNACK_LISTEN) return SYNACK_EINVAL;
+    if (t->kind != SK_TCP) return SYNACK_EOPNOTSUPP;
+    if (t->state != SYNACK_LISTEN) return SYNACK_EINVAL;
     if (t->acc_head < 0) return SYNACK_EAGAIN;
     c = &st->tcbs[t->acc_head];
     t->acc_head = c->qnext;
@@ -212,9 +213,10 @@ long synack__sock_send(struct synack_stack *st, int s, const void *buf, size_t l
         t->err = 0;
         return e;
     }
+    if (t->fin_queued || t->fin_pending) return SYNACK_EPIPE;   /* after SHUT_WR */
     if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RCVD) return SYNACK_EAGAIN;
-    if (t->state == SYNACK_CLOSED || t->state == SYNACK_LISTEN) return SYNACK_ENOTCONN;
-    if (t->fin_queued || !tcp_can_send(t->state)) return SYNACK_EPIPE;
+    if (t->state == SYNACK_LISTEN || (t->state == SYNACK_CLOSED && !t->rport)) return SYNACK_ENOTCONN;
+    if (!tcp_can_send(t->state)) return SYNACK_EPIPE;          /* the connection has ended */
     b = tcb_buf(st, t);
     if (!b) return SYNACK_ENOTCONN;
     if (len == 0) return 0;
@@ -266,17 +268,7 @@ long synack__sock_recv(struct synack_stack *st, int s, void *buf, size_t len)
     return SYNACK_EAGAIN;
 }
 
-/* Queues our FIN after the data already in the send ring (RFC 9293 §3.10.4 CLOSE). */
-static void queue_fin(struct synack_stack *st, struct tcb *t, const char *event)
-{
-    struct bufpair *b = tcb_buf(st, t);
-    if (t->fin_queued) return;
-    t->fin_queued = 1;
-    t->fin_seq = synack__tcp_data_start(t) + (b ? b->snd.len : 0);
-    if (t->state == SYNACK_CLOSE_WAIT) synack__tcp_set_state(st, t, SYNACK_LAST_ACK, event);
-    else synack__tcp_set_state(st, t, SYNACK_FIN_WAIT_1, event);
-    synack__tcp_mark_dirty(st, t);
-}
+#define queue_fin synack__tcp_queue_fin
 
 int synack__sock_shutdown(struct synack_stack *st, int s, int how)
 {
@@ -290,6 +282,8 @@ int synack__sock_shutdown(struct synack_stack *st, int s, int how)
     if (how != SYNACK_SHUT_WR) t->shut_rd = 1;
     if (how != SYNACK_SHUT_RD && (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT))
         queue_fin(st, t, "user shutdown");
+    else if (how != SYNACK_SHUT_RD && t->state == SYNACK_SYN_RCVD)
+        t->fin_pending = 1;     /* RFC 9293 §3.10.4: the FIN follows once ESTABLISHED */
     return 0;
 }
 

@@ -66,7 +66,9 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
         cfg->mtu > 65535 || cfg->rcvbuf_bytes < 2048 || cfg->sndbuf_bytes < 2048 ||
         cfg->rcvbuf_bytes > (1u << 30) || cfg->sndbuf_bytes > (1u << 30) ||
         cfg->tx_queue_frames < 4 || cfg->rto_min_us <= 0 || cfg->rto_initial_us <= 0 ||
-        cfg->rto_max_us < cfg->rto_min_us || cfg->msl_us < 0)
+        cfg->rto_max_us < cfg->rto_min_us || cfg->rto_initial_us > cfg->rto_max_us ||
+        cfg->rto_max_us > 3600LL * 1000000 || cfg->msl_us < 0 || cfg->msl_us > 3600LL * 1000000 ||
+        cfg->synack_retries > 15)
         return SYNACK_EINVAL;
     st = calloc(1, sizeof *st);
     if (!st) return SYNACK_ENOMEM;

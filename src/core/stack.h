@@ -57,6 +57,7 @@ struct tcb {
     uint8_t ws_ok, ts_ok, sack_ok;
     uint8_t snd_wscale, rcv_wscale;
     uint8_t fin_queued;     /* the user closed the write side: FIN at fin_seq */
+    uint8_t fin_pending;    /* SHUT_WR in SYN_RCVD: queue the FIN once ESTABLISHED */
     uint8_t fin_rcvd;       /* FIN received and consumed (RCV.NXT is past it) */
     uint8_t fin_ooo;        /* FIN received out of order at rcv_fin_seq */
     uint8_t shut_rd;
@@ -219,6 +220,7 @@ void synack__tcp_init_conn(struct synack_stack *st, struct tcb *t);
 int synack__tcp_attach_buffers(struct synack_stack *st, struct tcb *t);
 void synack__tcp_established(struct synack_stack *st, struct tcb *t);
 void synack__tcp_mark_dirty(struct synack_stack *st, struct tcb *t);
+void synack__tcp_queue_fin(struct synack_stack *st, struct tcb *t, const char *event);
 int synack__tcp_port_bound(struct synack_stack *st, uint16_t port);
 uint16_t synack__tcp_ephemeral_port(struct synack_stack *st, uint32_t raddr, uint16_t rport);
 

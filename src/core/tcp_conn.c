@@ -207,6 +207,19 @@ void synack__tcp_close_conn(struct synack_stack *st, struct tcb *t, int err, con
     if (!t->user_open && t->parent < 0) synack__tcb_free(st, t);
 }
 
+/* Queues our FIN after the data already in the send ring (RFC 9293 §3.10.4 CLOSE). */
+void synack__tcp_queue_fin(struct synack_stack *st, struct tcb *t, const char *event)
+{
+    struct bufpair *b = tcb_buf(st, t);
+    if (t->fin_queued) return;
+    t->fin_queued = 1;
+    t->fin_pending = 0;
+    t->fin_seq = synack__tcp_data_start(t) + (b ? b->snd.len : 0);
+    if (t->state == SYNACK_CLOSE_WAIT) synack__tcp_set_state(st, t, SYNACK_LAST_ACK, event);
+    else synack__tcp_set_state(st, t, SYNACK_FIN_WAIT_1, event);
+    synack__tcp_mark_dirty(st, t);
+}
+
 /* RFC 6056 §3.3.3 (algorithm 3): offset = F(raddr, rport, secret); try ports from
  * min + (offset + counter) % range, skipping 4-tuples in use. */
 uint16_t synack__tcp_ephemeral_port(struct synack_stack *st, uint32_t raddr, uint16_t rport)

@@ -42,8 +42,8 @@ static void send_challenge_ack(struct synack_stack *st, struct tcb *t)
 static void syn_options(struct synack_stack *st, struct tcb *t, const struct tcp_opts *o)
 {
     uint32_t mss = o->has_mss ? o->mss : 536;
-    if (mss > st->cfg.mtu - 40u) mss = st->cfg.mtu - 40u;
-    if (mss < 64) mss = 64;                 /* like Linux's floor: never tiny segments */
+    if (mss < 64) mss = 64;                 /* a floor against tiny segments (Linux: 48) ... */
+    if (mss > st->cfg.mtu - 40u) mss = st->cfg.mtu - 40u;   /* ... but never above our MTU */
     t->ws_ok = st->cfg.window_scaling && o->has_ws;
     t->snd_wscale = t->ws_ok ? (o->ws > 14 ? 14 : o->ws) : 0; /* RFC 7323 §2.3 */
     if (!t->ws_ok) t->rcv_wscale = 0;
@@ -176,6 +176,7 @@ static int synrcvd_ack(struct synack_stack *st, struct tcb *t, const struct ip4_
     if (t->snd_wnd > t->max_snd_wnd) t->max_snd_wnd = t->snd_wnd;
     t->snd_wl1 = tv->seq;
     t->snd_wl2 = tv->ack;
+    if (t->fin_pending) synack__tcp_queue_fin(st, t, "user shutdown (deferred)");
     return 0;
 }
 

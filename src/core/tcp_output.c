@@ -135,9 +135,11 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
     /* The segment must fit the MTU: SACK blocks give way to data (they ride on the next pure
      * ACK), as Linux's current MSS accounts for them. 12 = NOP NOP TS, 4 + 8n = NOP NOP SACK. */
     {
-        size_t room = st->cfg.mtu - IP4_HDR_MIN - TCP_HDR_MIN - len, opt = o.has_ts ? 12 : 0;
-        if (flags & SYNACK_SYN) opt = 40;
-        while (o.nsack && opt + 4 + 8u * o.nsack > room) o.nsack--;
+        long room = (long)st->cfg.mtu - IP4_HDR_MIN - TCP_HDR_MIN - (long)len;
+        long opt = o.has_ts ? 12 : 0;
+        if (flags & SYNACK_SYN)             /* MSS, SACK-permitted/TS, NOP+WS: as emitted */
+            opt = 4 + (o.has_ts ? 12 : o.sack_ok ? 4 : 0) + (o.has_ws ? 4 : 0);
+        while (o.nsack && opt + 4 + 8L * o.nsack > room) o.nsack--;
         if (NEVER(opt > room)) return -1;
     }
     if (flags & SYNACK_RST) wnd = 0;

@@ -562,8 +562,8 @@ static struct tcb *make_child(struct synack_stack *st, struct tcb *l, uint32_t l
     c->iss = iss;
     c->snd_una = iss;
     c->snd_nxt = c->snd_max = iss + 1;
-    if (mss > st->cfg.mtu - 40u) mss = st->cfg.mtu - 40u;
     if (mss < 64) mss = 64;
+    if (mss > st->cfg.mtu - 40u) mss = st->cfg.mtu - 40u;   /* the floor never beats the MTU */
     c->ws_ok = peer_ws != 0xff;
     c->snd_wscale = c->ws_ok ? peer_ws : 0;
     if (!c->ws_ok) c->rcv_wscale = 0;
@@ -638,7 +638,10 @@ void synack__syncache_timers(struct synack_stack *st, synack_time_us now)
             }
             fifo_remove(sc, e);
             e->rexmits++;
-            e->deadline = now + (st->cfg.rto_initial_us << e->rexmits);
+            {
+                synack_time_us d = st->cfg.rto_initial_us << e->rexmits;
+                e->deadline = now + (d > st->cfg.rto_max_us ? st->cfg.rto_max_us : d);
+            }
             fifo_push(sc, e);
             CNT(st, tcp_synack_rexmit);
             entry_send_synack(st, e);
