@@ -52,30 +52,31 @@ int opt_double(const char *prog, const char *opt, const char *s, double *out)
     return 0;
 }
 
-int opt_ip_prefix(const char *prog, const char *opt, const char *s, uint32_t *addr, int *prefix)
+/* "IP<sep>N": the address, then a number in [1, max] after the last sep. */
+static int opt_ip_num(const char *prog, const char *opt, const char *s, int sep, unsigned long max,
+                      uint32_t *addr, unsigned long *n)
 {
     char buf[32];
-    const char *slash = s ? strchr(s, '/') : NULL;
-    unsigned long p;
-    if (!slash || (size_t)(slash - s) >= sizeof buf) return bad(prog, opt, s);
-    memcpy(buf, s, (size_t)(slash - s));
-    buf[slash - s] = 0;
+    const char *mark = s ? strrchr(s, sep) : NULL;
+    if (!mark || (size_t)(mark - s) >= sizeof buf) return bad(prog, opt, s);
+    memcpy(buf, s, (size_t)(mark - s));
+    buf[mark - s] = 0;
     if (synack_ip_parse(buf, addr) < 0) return bad(prog, opt, s);
-    if (opt_uint(prog, opt, slash + 1, 1, 32, &p) < 0) return -1;
+    return opt_uint(prog, opt, mark + 1, 1, max, n);
+}
+
+int opt_ip_prefix(const char *prog, const char *opt, const char *s, uint32_t *addr, int *prefix)
+{
+    unsigned long p;
+    if (opt_ip_num(prog, opt, s, '/', 32, addr, &p) < 0) return -1;
     *prefix = (int)p;
     return 0;
 }
 
 int opt_ip_port(const char *prog, const char *opt, const char *s, uint32_t *addr, uint16_t *port)
 {
-    char buf[32];
-    const char *colon = s ? strrchr(s, ':') : NULL;
     unsigned long p;
-    if (!colon || (size_t)(colon - s) >= sizeof buf) return bad(prog, opt, s);
-    memcpy(buf, s, (size_t)(colon - s));
-    buf[colon - s] = 0;
-    if (synack_ip_parse(buf, addr) < 0) return bad(prog, opt, s);
-    if (opt_uint(prog, opt, colon + 1, 1, 65535, &p) < 0) return -1;
+    if (opt_ip_num(prog, opt, s, ':', 65535, addr, &p) < 0) return -1;
     *port = (uint16_t)p;
     return 0;
 }
