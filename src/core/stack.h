@@ -57,6 +57,8 @@ struct tcb {
     uint8_t ws_ok, ts_ok, sack_ok;
     uint8_t snd_wscale, rcv_wscale;
     uint8_t fin_queued;     /* the user closed the write side: FIN at fin_seq */
+    uint8_t ack_on_flush;   /* send a pending delayed ACK at the next output (sock.c) */
+    uint8_t fin_bare;       /* the FIN first went out alone (no data in its segment) */
     uint8_t fin_pending;    /* SHUT_WR in SYN_RCVD: queue the FIN once ESTABLISHED */
     uint8_t fin_rcvd;       /* FIN received and consumed (RCV.NXT is past it) */
     uint8_t fin_ooo;        /* FIN received out of order at rcv_fin_seq */
@@ -66,6 +68,7 @@ struct tcb {
     uint8_t syn_rexmit;     /* our SYN (or SYN-ACK) was retransmitted: no RTT sample from the
                                handshake (Karn), and RTO >= 3 s afterwards (RFC 6298 §5.7) */
     uint8_t persist_shift;
+    synack_time_us rto_at;  /* when the running RTO fires (a tail loss probe may come first) */
     int err;                /* pending SO_ERROR (negative code) */
     int hard_err;           /* the error that closed the connection (for recv/send) */
     int idx;                /* own index */
@@ -249,6 +252,7 @@ void synack__timer_set(struct synack_stack *st, struct tcb *t, enum tcp_timer wh
 void synack__timers_clear(struct synack_stack *st, struct tcb *t);
 void synack__timers_run(struct synack_stack *st, synack_time_us now);
 void synack__tcp_arm_rexmt(struct synack_stack *st, struct tcb *t);
+void synack__tcp_rearm_after_send(struct synack_stack *st, struct tcb *t);
 void synack__rto_sample(struct synack_stack *st, struct tcb *t, synack_time_us rtt);
 synack_time_us synack__rto_backoff(struct synack_stack *st, struct tcb *t);
 
@@ -257,8 +261,12 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t);
 int synack__tcp_send_ctl(struct synack_stack *st, struct tcb *t, uint32_t seq, uint8_t flags);
 int synack__tcp_send_ack(struct synack_stack *st, struct tcb *t);
 int synack__tcp_send_syn(struct synack_stack *st, struct tcb *t);
+/* how: SYNACK_SD_REXMIT counts a retransmission; SYNACK_SD_PUSH sets PSH (the last segment
+ * of a burst of new data), besides the segment that empties the send buffer, which always has it. */
+#define SYNACK_SD_REXMIT 1u
+#define SYNACK_SD_PUSH 2u
 int synack__tcp_send_data(struct synack_stack *st, struct tcb *t, uint32_t seq, uint32_t len,
-                          int is_rexmit);
+                          unsigned how);
 void synack__tcp_send_rst_for(struct synack_stack *st, uint32_t laddr, uint32_t raddr,
                               const struct tcp_view *tv);
 uint32_t synack__tcp_ts_now(const struct synack_stack *st, const struct tcb *t);

@@ -189,12 +189,15 @@ static void rexmit_hole(struct synack_stack *st, struct tcb *t, int newreno)
     int n;
     if (t->sacked.n && reass_next_gap(&t->sacked, from, &start, &len)) {
         if (len > t->snd_mss) len = t->snd_mss;
-        n = synack__tcp_send_data(st, t, t->snd_una + start, len, 1);
+        n = synack__tcp_send_data(st, t, t->snd_una + start, len, SYNACK_SD_REXMIT);
         if (n > 0) t->high_rxt = t->snd_una + start + (uint32_t)n;
         return;
     }
     if (!newreno) return;
-    n = synack__tcp_send_data(st, t, t->snd_una, t->snd_mss, 1);
+    /* At most what was sent: a full MSS from SND.UNA can reach past SND.MAX when the last
+     * segment was short, and bytes never sent are not a retransmission. */
+    len = t->snd_max - t->snd_una < t->snd_mss ? t->snd_max - t->snd_una : t->snd_mss;
+    n = synack__tcp_send_data(st, t, t->snd_una, len, SYNACK_SD_REXMIT);
     if (n > 0 && seq_lt(t->high_rxt, t->snd_una + (uint32_t)n)) t->high_rxt = t->snd_una + (uint32_t)n;
 }
 

@@ -193,9 +193,12 @@ int synack__tcp_send_syn(struct synack_stack *st, struct tcb *t)
     return emit_segment(st, t, t->iss, flags, NULL, 0, 0);
 }
 
-/* Sends len bytes of the send ring starting at seq (plus FIN if it is the FIN's turn). */
+/* Sends len bytes of the send ring starting at seq (plus FIN if it is the FIN's turn).
+ * PSH (RFC 9293 §3.9.1.2, the sender's push): on the segment that empties the buffer, as BSD
+ * does, and on the last segment of each burst of new data (SYNACK_SD_PUSH), as Linux does; a
+ * receiver then delivers what it has instead of waiting for more. */
 int synack__tcp_send_data(struct synack_stack *st, struct tcb *t, uint32_t seq, uint32_t len,
-                          int is_rexmit)
+                          unsigned how)
 {
     struct bufpair *b = tcb_buf(st, t);
     uint32_t ds = synack__tcp_data_start(t), off = seq - ds;
@@ -208,9 +211,11 @@ int synack__tcp_send_data(struct synack_stack *st, struct tcb *t, uint32_t seq, 
         if (len) flags |= SYNACK_PSH;
         if (t->fin_queued && seq + len == t->fin_seq) flags |= SYNACK_FIN;
     }
+    if (len && (how & SYNACK_SD_PUSH)) flags |= SYNACK_PSH;
     if (len == 0 && !(flags & SYNACK_FIN)) return 0;
     if (emit_segment(st, t, seq, flags, &b->snd, off, len) < 0) return -1;
-    if (is_rexmit) CNT(st, tcp_rexmit);
+    if ((flags & SYNACK_FIN) && len == 0 && !seq_gt(t->snd_max, t->fin_seq)) t->fin_bare = 1;
+    if (how & SYNACK_SD_REXMIT) CNT(st, tcp_rexmit);
     return (int)(len + ((flags & SYNACK_FIN) ? 1 : 0));
 }
 
@@ -254,10 +259,22 @@ void synack__tcp_send_rst_for(struct synack_stack *st, uint32_t laddr, uint32_t 
 
 static uint32_t min32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
+/* Would the output loop send another data segment right after this one? (The same tests as
+ * below, with data in flight.) If not, this one ends the burst and carries PSH. */
+static int more_after(const struct tcb *t, uint32_t unsent, uint32_t usable)
+{
+    uint32_t len = min32(min32(unsent, usable), t->snd_mss);
+    if (len == 0) return 0;
+    if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2) return 0;
+    if (!t->nodelay && len < t->snd_mss && !(t->fin_queued && len == unsent)) return 0;
+    return 1;
+}
+
 void synack__tcp_output(struct synack_stack *st, struct tcb *t)
 {
     struct bufpair *b = tcb_buf(st, t);
     if (!b || !tcp_synchronized(t->state) || t->state == SYNACK_TIME_WAIT) return;
+    int sent_new = 0;
     if (t->snd_una == t->iss) return; /* our SYN is not acknowledged yet */
     for (;;) {
         uint32_t ds = synack__tcp_data_start(t);
@@ -295,7 +312,9 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
          * (TCP_NODELAY off) a short segment also waits for the ACK of data in flight. */
         if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2 && inflight) break;
         if (!t->nodelay && len < t->snd_mss && inflight && !fin_turn) break;
-        n = synack__tcp_send_data(st, t, t->snd_nxt, len, seq_lt(t->snd_nxt, t->snd_max));
+        n = synack__tcp_send_data(st, t, t->snd_nxt, len,
+                                  seq_lt(t->snd_nxt, t->snd_max) ? SYNACK_SD_REXMIT
+                                  : more_after(t, unsent - len, usable - len) ? 0 : SYNACK_SD_PUSH);
         if (n < 0) { synack__tcp_mark_dirty(st, t); break; }
         if (n == 0) break;
         if (!t->rtt_timing && len > 0 && seq_geq(t->snd_nxt, t->snd_max)) {
@@ -305,8 +324,14 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         }
         t->snd_nxt += (uint32_t)n;
         if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
+        sent_new |= seq_geq(t->snd_nxt, t->snd_max) && n > 0;
         if (t->timer[TT_REXMT] == SYNACK_TIME_NEVER)
             synack__tcp_arm_rexmt(st, t);                         /* RFC 6298 §5.1 */
+    }
+    if (sent_new) synack__tcp_rearm_after_send(st, t);
+    if (t->ack_on_flush) {
+        t->ack_on_flush = 0;
+        if (t->ack_pending) synack__tcp_send_ack(st, t);
     }
     /* Zero window with data waiting and nothing in flight: the persist timer probes. */
     if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una &&

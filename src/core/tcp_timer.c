@@ -117,38 +117,67 @@ synack_time_us synack__rto_backoff(struct synack_stack *st, struct tcb *t)
 }
 
 /* Arms the retransmission slot for data in flight: the RTO (RFC 6298 §5.1/5.3), or earlier a
- * tail loss probe (RFC 8985 §7.2): PTO = 2*SRTT, and for a single segment in flight at least
- * 1.5*SRTT + 200 ms (the peer may delay its ACK), never below 10 ms, never beyond the RTO.
- * Probes need SACK (the probe's SACK is what reveals the loss) and an RTT sample, and are not
- * sent during recovery or after a timeout. */
+ * tail loss probe (RFC 8985 §7.2): PTO = 2*SRTT, plus WCDelAckT (200 ms) when a single segment
+ * is in flight (its ACK may be delayed), plus 2 ms of timer slack otherwise (Linux's
+ * TCP_TIMEOUT_MIN), never beyond the RTO. Probes need SACK (the probe's SACK is what reveals
+ * the loss) and an RTT sample, and are not sent during recovery or after a timeout. */
+static int tlp_pto(const struct tcb *t, synack_time_us *pto)
+{
+    if (!t->sack_ok || !t->srtt || t->in_recovery || t->tlp_sent || t->rexmt_count) return 0;
+    *pto = 2 * t->srtt + (t->snd_max - t->snd_una <= t->snd_mss ? 200000 : 2000);
+    return 1;
+}
+
 void synack__tcp_arm_rexmt(struct synack_stack *st, struct tcb *t)
 {
-    synack_time_us d = t->rto;
+    synack_time_us d = t->rto, pto;
     t->tlp_armed = 0;
-    if (t->sack_ok && t->srtt && !t->in_recovery && !t->tlp_sent && t->rexmt_count == 0) {
-        synack_time_us pto = 2 * t->srtt;
-        if (t->snd_max - t->snd_una <= t->snd_mss && pto < 3 * t->srtt / 2 + 200000)
-            pto = 3 * t->srtt / 2 + 200000;
-        if (pto < 10000) pto = 10000;
-        if (pto < d) { d = pto; t->tlp_armed = 1; }
-    }
+    t->rto_at = st->now + t->rto;
+    if (tlp_pto(t, &pto) && pto < d) { d = pto; t->tlp_armed = 1; }
     synack__timer_set(st, t, TT_REXMT, st->now + d);
 }
 
-/* The probe: the last segment sent again (RFC 8985 §7.3 allows it when no new data can go).
- * Its ACK either acknowledges everything (only ACKs were lost) or SACKs the tail, which starts
- * recovery at once (tcp_input.c) instead of a timeout later. */
+/* After a burst of new data (RFC 8985 §7.2: "start or restart a loss probe PTO timer after
+ * transmitting new data"), counted from now and for the flight as it is now; but never beyond
+ * the RTO that is already running (rto_at), which new data does not postpone (RFC 6298 §5.1). */
+void synack__tcp_rearm_after_send(struct synack_stack *st, struct tcb *t)
+{
+    synack_time_us pto;
+    if (t->timer[TT_REXMT] == SYNACK_TIME_NEVER) { synack__tcp_arm_rexmt(st, t); return; }
+    if (!tlp_pto(t, &pto)) return;
+    t->tlp_armed = st->now + pto < t->rto_at;
+    synack__timer_set(st, t, TT_REXMT, t->tlp_armed ? st->now + pto : t->rto_at);
+}
+
+/* The probe (RFC 8985 §7.3): a new segment if there is unsent data and the peer's window takes
+ * it, else the last segment sent again (a FIN that went alone goes alone again). Its ACK either
+ * acknowledges everything (only ACKs were lost) or SACKs the tail, which starts recovery at
+ * once (tcp_input.c) instead of a timeout later. */
 static void tail_loss_probe(struct synack_stack *st, struct tcb *t)
 {
-    uint32_t end = t->fin_queued && seq_gt(t->snd_max, t->fin_seq) ? t->fin_seq : t->snd_max;
-    uint32_t ds = synack__tcp_data_start(t), avail = seq_gt(end, ds) ? end - ds : 0;
-    uint32_t len = avail < t->snd_mss ? avail : t->snd_mss;
+    struct bufpair *b = tcb_buf(st, t);
+    uint32_t ds = synack__tcp_data_start(t);
+    uint32_t unsent = b && seq_geq(t->snd_nxt, ds) && b->snd.len > t->snd_nxt - ds
+                    ? b->snd.len - (t->snd_nxt - ds) : 0;
+    uint32_t wnd_left = seq_gt(t->snd_una + t->snd_wnd, t->snd_nxt) ? t->snd_una + t->snd_wnd - t->snd_nxt : 0;
     CNT(st, tcp_tlp_probes);
     t->tlp_armed = 0;
     t->tlp_sent = 1;
-    t->rtt_timing = 0;                      /* Karn: the probe is a retransmission */
-    synack__tcp_send_data(st, t, end - len, len, 1);
-    synack__timer_set(st, t, TT_REXMT, st->now + t->rto);
+    if (unsent && t->snd_nxt == t->snd_max && wnd_left >= (unsent < t->snd_mss ? unsent : t->snd_mss)) {
+        int n = synack__tcp_send_data(st, t, t->snd_nxt, t->snd_mss, 0);
+        if (n > 0) {
+            t->snd_nxt += (uint32_t)n;
+            t->snd_max = t->snd_nxt;
+        }
+    } else {
+        uint32_t end = t->fin_queued && seq_gt(t->snd_max, t->fin_seq) ? t->fin_seq : t->snd_max;
+        uint32_t avail = seq_gt(end, ds) ? end - ds : 0;
+        uint32_t len = t->fin_bare && end == t->fin_seq ? 0 : avail < t->snd_mss ? avail : t->snd_mss;
+        t->rtt_timing = 0;                  /* Karn: the probe is a retransmission */
+        synack__tcp_send_data(st, t, end - len, len, SYNACK_SD_REXMIT);
+    }
+    t->rto_at = st->now + t->rto;
+    synack__timer_set(st, t, TT_REXMT, t->rto_at);
 }
 
 /* ---- expiry ---- */
