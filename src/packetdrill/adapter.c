@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
+#include <linux/errqueue.h>
 #include <time.h>
 #include "synack/platform.h"
 #include "synack/socket.h"
@@ -43,6 +44,10 @@
 #define PD_OBSERVE_US 20000        /* ... and for a returned blocking caller to read the clock */
 #define PD_MIN_SNDBUF 4608         /* Linux's SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF (x86-64) */
 #define PD_MIN_RCVBUF 2304
+/* Linux charges SO_SNDBUF with each queued segment's payload plus its sk_buff bookkeeping
+ * (the value set is doubled for that reason). We count 640 bytes per MSS-sized segment (x86-64
+ * sk_buff + skb_shared_info, aligned, plus headers) to turn the doubled value into payload. */
+#define PD_SKB_OVERHEAD 640
 #define PD_RMEM_MAX 212992         /* Linux's default net.core.{r,w}mem_max */
 
 struct pd_pkt {
@@ -61,6 +66,12 @@ struct pd_fd {
     int rcvbuf, sndbuf;    /* values set with SO_RCVBUF/SO_SNDBUF (0: not set) */
     int linger_on, linger_s;
     synack_time_us rcvtimeo, sndtimeo; /* 0 = none */
+    /* SO_ZEROCOPY: MSG_ZEROCOPY sends are numbered from 0 and their completions wait in the
+     * error queue as one range [zc_lo, zc_hi], as Linux coalesces them. synack copies what it
+     * sends, so each completes at once with SO_EE_CODE_ZEROCOPY_COPIED (Linux's answer when it
+     * had to copy too): the caller may reuse its buffer as soon as it reads the notification. */
+    int zerocopy, zc_pending;
+    uint32_t zc_next, zc_lo, zc_hi;
 };
 
 /* A thread blocked in the adapter; stale while it has not seen the latest change. */
@@ -460,6 +471,10 @@ static ssize_t do_recv(struct pd *pd, int fd, void *buf, size_t len, int flags, 
     synack_time_us dl;
     int nonblock;
     if (!(f = getfd(pd, fd))) return fail(EBADF);
+    if (flags & MSG_ERRQUEUE) {             /* only zerocopy completions ever queue there */
+        if (!f->zc_pending) return fail(EAGAIN);
+        return 0;                           /* the caller (recvmsg) takes the notification */
+    }
     if (flags & (MSG_PEEK | MSG_OOB)) return fail(EOPNOTSUPP); /* the stack has no peek/urgent */
     nonblock = f->nonblock || (flags & MSG_DONTWAIT);
     dl = deadline_after(pd, f->rcvtimeo);
@@ -492,8 +507,30 @@ static ssize_t do_recv(struct pd *pd, int fd, void *buf, size_t len, int flags, 
     }
 }
 
-/* send on a stream or datagram socket; blocking sends wait until everything is queued. */
+static ssize_t do_send_inner(struct pd *pd, int fd, const void *buf, size_t len, int flags,
+                             const uint32_t *a, const uint16_t *p);
+
+/* Linux numbers every MSG_ZEROCOPY send that queued bytes on a SO_ZEROCOPY socket (a send of
+ * nothing, or one that failed, takes no number) and merges consecutive completions into one
+ * range. Here each completes as it is issued, so the pending range always ends at the id before. */
+static void zc_complete(struct pd_fd *f)
+{
+    uint32_t id = f->zc_next++;
+    if (!f->zc_pending) { f->zc_pending = 1; f->zc_lo = id; }
+    f->zc_hi = id;
+}
+
 static ssize_t do_send(struct pd *pd, int fd, const void *buf, size_t len, int flags,
+                       const uint32_t *a, const uint16_t *p)
+{
+    ssize_t r = do_send_inner(pd, fd, buf, len, flags & ~MSG_ZEROCOPY, a, p);
+    struct pd_fd *f = getfd(pd, fd);
+    if (r > 0 && f && f->zerocopy && (flags & MSG_ZEROCOPY)) zc_complete(f);
+    return r;
+}
+
+/* send on a stream or datagram socket; blocking sends wait until everything is queued. */
+static ssize_t do_send_inner(struct pd *pd, int fd, const void *buf, size_t len, int flags,
                        const uint32_t *a, const uint16_t *p)
 {
     struct pd_fd *f;
@@ -699,6 +736,31 @@ static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
     enter(pd);
     if (!msg) return leave(pd, fail(EFAULT));
     if (!(f = getfd(pd, fd))) return leave(pd, fail(EBADF));
+    if (flags & MSG_ERRQUEUE) {
+        struct sock_extended_err ee;
+        struct cmsghdr *c;
+        if (!f->zc_pending) return leave(pd, fail(EAGAIN));
+        memset(&ee, 0, sizeof ee);
+        ee.ee_origin = SO_EE_ORIGIN_ZEROCOPY;
+        ee.ee_code = SO_EE_CODE_ZEROCOPY_COPIED;
+        ee.ee_info = f->zc_lo;
+        ee.ee_data = f->zc_hi;
+        msg->msg_flags = MSG_ERRQUEUE;
+        msg->msg_namelen = 0;
+        if (!msg->msg_control || msg->msg_controllen < CMSG_SPACE(sizeof ee)) {
+            msg->msg_flags |= MSG_CTRUNC;
+            msg->msg_controllen = 0;
+        } else {
+            c = (struct cmsghdr *)msg->msg_control;
+            c->cmsg_level = SOL_IP;
+            c->cmsg_type = IP_RECVERR;
+            c->cmsg_len = CMSG_LEN(sizeof ee);
+            memcpy(CMSG_DATA(c), &ee, sizeof ee);
+            msg->msg_controllen = CMSG_SPACE(sizeof ee);
+        }
+        f->zc_pending = 0;
+        return leave(pd, 0);
+    }
     r = recvv(pd, fd, msg->msg_iov, (int)msg->msg_iovlen, flags, &a, &p);
     if (r >= 0) {
         msg->msg_flags = 0;
@@ -846,6 +908,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *optval, so
             if (synack_getsockopt(pd->st, f->h, SYNACK_SO_ERROR, &v) < 0) return (int)leave(pd, -1);
             return (int)leave(pd, put_int(optval, optlen, v));
         case SO_TYPE: return (int)leave(pd, put_int(optval, optlen, f->type));
+        case SO_ZEROCOPY: return (int)leave(pd, put_int(optval, optlen, f->zerocopy));
         case SO_DOMAIN: return (int)leave(pd, put_int(optval, optlen, AF_INET));
         case SO_PROTOCOL:
             return (int)leave(pd, put_int(optval, optlen, f->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP));
@@ -937,10 +1000,20 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *optv
             int min = name == SO_RCVBUF ? PD_MIN_RCVBUF : PD_MIN_SNDBUF;
             int val = (int)(u * 2) < min ? min : (int)(u * 2);
             if (name == SO_RCVBUF) f->rcvbuf = val; else f->sndbuf = val;
-            if (name == SO_SNDBUF && f->type == SOCK_STREAM)
-                synack_setsockopt(pd->st, f->h, SYNACK_SO_SNDBUF, val);
+            if (name == SO_SNDBUF && f->type == SOCK_STREAM) {
+                int mss = 0, st = tcp_state(pd, f);
+                if (st == SYNACK_CLOSED || st == SYNACK_LISTEN || st == SYNACK_SYN_SENT ||
+                    synack_getsockopt(pd->st, f->h, SYNACK_TCP_MAXSEG, &mss) < 0 || mss <= 0)
+                    mss = 1460;
+                synack_setsockopt(pd->st, f->h, SYNACK_SO_SNDBUF,
+                                  (int)((long long)val * mss / (mss + PD_SKB_OVERHEAD)));
+            }
             return (int)leave(pd, 0);
         }
+        case SO_ZEROCOPY:                   /* Linux: TCP and UDP sockets, 0 or 1 */
+            if (v < 0 || v > 1) return (int)leave(pd, fail(EINVAL));
+            f->zerocopy = v;
+            return (int)leave(pd, 0);
         default: return (int)leave(pd, fail(ENOPROTOOPT));
         }
     }
@@ -960,6 +1033,7 @@ static short linux_events(struct pd *pd, const struct pd_fd *f)
     int ev = synack_sock_events(pd->st, f->h), st, closed, rcv_shut, snd_shut;
     short m = 0;
     if (ev < 0) return POLLNVAL;
+    if (f->zc_pending) m |= POLLERR;
     if (f->type == SOCK_DGRAM) {
         if (ev & SYNACK_EV_IN) m |= POLLIN | POLLRDNORM;
         if (ev & SYNACK_EV_OUT) m |= POLLOUT | POLLWRNORM;
