@@ -43,7 +43,11 @@ enum {
     SYNACK_SO_REUSEADDR,    /**< get/set: allow bind to a port with connections in TIME_WAIT */
     SYNACK_SO_LINGER_ZERO,  /**< set: close() aborts with RST */
     SYNACK_SO_UNREAD,       /**< get: bytes readable */
-    SYNACK_SO_UNSENT        /**< get: bytes sent but not yet acknowledged, plus unsent */
+    SYNACK_SO_UNSENT,       /**< get: bytes sent but not yet acknowledged, plus unsent */
+    SYNACK_TCP_FASTOPEN_CONNECT /**< get/set before connect: RFC 7413 client. connect() asks
+                                     the server for a cookie; once one is cached for that
+                                     server, connect() returns 0 at once and the first send
+                                     goes out in the SYN (Linux's TCP_FASTOPEN_CONNECT) */
 };
 
 int synack_socket(struct synack_stack *st, int type);

@@ -201,6 +201,9 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_rexmit_timeouts, "retransmission timeouts") \
     X(tcp_fast_rexmit, "fast retransmits (three duplicate ACKs)") \
     X(tcp_tlp_probes, "tail loss probes sent (RFC 8985)") \
+    X(tcp_tfo_syn_data, "Fast Open SYNs sent with data and a cookie (RFC 7413)") \
+    X(tcp_tfo_data_acked, "Fast Open SYN data the server acknowledged in its SYN-ACK") \
+    X(tcp_tfo_data_refused, "Fast Open SYN data not acknowledged (sent again after the handshake)") \
     X(tcp_spurious_rexmit, "retransmissions found spurious (RFC 3522) and undone") \
     X(tcp_zero_window_probes, "zero-window probes sent") \
     X(tcp_dup_segments, "segments (or parts) received twice") \

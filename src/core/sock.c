@@ -182,10 +182,40 @@ int synack__sock_connect(struct synack_stack *st, int s, uint32_t addr, uint16_t
     t->rcv_adv = 0;
     synack__tcp_hash_insert(st, t);
     synack__tcp_set_state(st, t, SYNACK_SYN_SENT, "user connect");
+    /* RFC 7413 with a cookie in hand (TCP_FASTOPEN_CONNECT, as Linux): connect() succeeds at
+     * once and the SYN waits for the first send, which it carries. */
+    if (t->tfo_connect && synack__tfo_lookup(st, addr)) {
+        t->tfo_deferred = 1;
+        return 0;
+    }
     t->rtt_start = st->now;
     synack__tcp_send_syn(st, t);
     synack__timer_set(st, t, TT_REXMT, st->now + t->rto);
     return SYNACK_EINPROGRESS;
+}
+
+/* The first send of a deferred Fast Open connect: up to one segment of data goes in the SYN
+ * (the cached MSS of the server, less room for options; RFC 7413 §4.2.1). */
+static long tfo_send_syn(struct synack_stack *st, struct tcb *t, const void *buf, size_t len)
+{
+    struct bufpair *b = tcb_buf(st, t);
+    const struct tfo_entry *e = synack__tfo_lookup(st, t->raddr);
+    uint32_t room = (e && e->mss && e->mss < t->rcv_mss ? e->mss : t->rcv_mss), n;
+    if (!b) return SYNACK_ENOTCONN;
+    if (len == 0) return 0;
+    room = room > 40 + 64 ? room - 40 : 64;          /* MAX_TCP_OPTION_SPACE, as Linux */
+    n = len < room ? (uint32_t)len : room;
+    if (n > ring_free(&b->snd)) n = ring_free(&b->snd);
+    ring_write_at(&b->snd, 0, buf, n);
+    b->snd.len = n;
+    t->tfo_deferred = 0;
+    t->tfo_syn_len = (uint16_t)n;
+    t->snd_nxt = t->snd_max = t->iss + 1 + n;
+    t->rtt_start = st->now;
+    CNT(st, tcp_tfo_syn_data);
+    synack__tcp_send_syn(st, t);
+    synack__timer_set(st, t, TT_REXMT, st->now + t->rto);
+    return n;
 }
 
 /* Bytes send() may queue now: the ring's free space, within the SO_SNDBUF limit. */
@@ -214,6 +244,7 @@ long synack__sock_send(struct synack_stack *st, int s, const void *buf, size_t l
         return e;
     }
     if (t->fin_queued || t->fin_pending) return SYNACK_EPIPE;   /* after SHUT_WR */
+    if (t->tfo_deferred) return tfo_send_syn(st, t, buf, len);
     if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RCVD) return SYNACK_EAGAIN;
     if (t->state == SYNACK_LISTEN || (t->state == SYNACK_CLOSED && !t->rport)) return SYNACK_ENOTCONN;
     if (!tcp_can_send(t->state)) return SYNACK_EPIPE;          /* the connection has ended */
@@ -229,11 +260,17 @@ long synack__sock_send(struct synack_stack *st, int s, const void *buf, size_t l
     return n;
 }
 
-/* After the user reads, tell the peer about the opened window when the window it knows of has
- * fallen to half the buffer or less (it may be about to stall) and the right edge would move by
- * at least min(RCV.BUFF/2, MSS) (RFC 9293 §3.8.6.2.2, receiver SWS). While the peer still sees
- * more than half the buffer open, the update waits for the next ACK the data draws anyway;
- * Linux (tcp_cleanup_rbuf) has the same half-window test, and a read then costs no segment. */
+/* After the user reads: a delayed ACK that is pending goes at the next output (unless a reply
+ * carries it), and the opened window is announced at once only when it matters, with
+ * FreeBSD's tcp_output() thresholds: the right edge moves by at least two segments and by a
+ * quarter of the buffer, or the window the peer knows is down to an eighth of it, or the
+ * buffer is small (<= 8 segments), or the edge moves by half the buffer; always by at least
+ * min(RCV.BUFF/2, MSS) (RFC 9293 §3.8.6.2.2, receiver SWS). While the receiver holds
+ * out-of-order data every such step is announced (its ACK also carries SACK blocks). A read
+ * from a wide-open window thus costs no segment, as on Linux and FreeBSD (packetdrill's
+ * blocking-read). Measured with XFER_SEEDS=20 XFER_VERBOSE=1 build/test-unit transfer against
+ * the previous rule (an ACK for every read that freed an MSS): 0% loss with reordering 2.9x
+ * faster, 0-1% otherwise within noise, 10% loss 8-30% slower (fewer ACKs while RTO-bound). */
 static void window_update(struct synack_stack *st, struct tcb *t)
 {
     const struct bufpair *b = tcb_buf(st, t);
@@ -242,9 +279,9 @@ static void window_update(struct synack_stack *st, struct tcb *t)
     uint32_t open_now = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
     if (!tcp_can_rcv_data(t->state)) return;
     if (t->ack_pending) {
-        /* The reader has caught up with a delayed ACK outstanding: send it at the next output
-         * unless a reply written meanwhile carries it (Linux's tcp_cleanup_rbuf does the same
-         * for a drained queue). Waiting out the delayed-ACK timer would stall a small window. */
+        /* Send it at the next output unless a reply written meanwhile carries it (Linux's
+         * tcp_cleanup_rbuf does this for a drained queue); the delayed-ACK timer would stall
+         * a small window. */
         t->ack_on_flush = 1;
         synack__tcp_mark_dirty(st, t);
     }
@@ -396,6 +433,7 @@ int synack__sock_getsockopt(struct synack_stack *st, int s, int opt, int *val)
         *val = tcp_synchronized(t->state) ? t->snd_mss : (t->user_mss ? t->user_mss : (int)st->cfg.mtu - 40);
         return 0;
     case SYNACK_TCP_NODELAY: *val = t->nodelay; return 0;
+    case SYNACK_TCP_FASTOPEN_CONNECT: *val = t->tfo_connect; return 0;
     case SYNACK_SO_REUSEADDR: *val = t->reuseaddr; return 0;
     case SYNACK_SO_LINGER_ZERO: *val = t->linger0; return 0;
     case SYNACK_SO_UNREAD: *val = b ? (int)b->rcv.len : 0; return 0;
@@ -410,6 +448,10 @@ int synack__sock_setsockopt(struct synack_stack *st, int s, int opt, int val)
     if (!t) return SYNACK_EBADF;
     switch (opt) {
     case SYNACK_TCP_NODELAY: t->nodelay = val != 0; if (val) synack__tcp_mark_dirty(st, t); return 0;
+    case SYNACK_TCP_FASTOPEN_CONNECT:       /* Linux: 0 or 1, before connect() only */
+        if (val < 0 || val > 1 || t->state != SYNACK_CLOSED || t->rport) return SYNACK_EINVAL;
+        t->tfo_connect = (uint8_t)val;
+        return 0;
     case SYNACK_SO_REUSEADDR: t->reuseaddr = val != 0; return 0;
     case SYNACK_SO_LINGER_ZERO: t->linger0 = val != 0; return 0;
     case SYNACK_SO_SNDBUF:
@@ -454,7 +496,8 @@ int synack__sock_events(struct synack_stack *st, int s)
     if ((b && b->rcv.len) || t->fin_rcvd || t->shut_rd || t->hard_err) ev |= SYNACK_EV_IN;
     if (t->fin_rcvd) ev |= SYNACK_EV_RDHUP;
     if (t->err) ev |= SYNACK_EV_ERR;
-    if (t->hard_err || (tcp_can_send(t->state) && !t->fin_queued && b && snd_space(t, b)))
+    if (t->hard_err || t->tfo_deferred ||
+        (tcp_can_send(t->state) && !t->fin_queued && b && snd_space(t, b)))
         ev |= SYNACK_EV_OUT;
     if (t->hard_err || (t->state == SYNACK_CLOSED && t->rport) || (t->fin_rcvd && t->fin_queued) ||
         t->state == SYNACK_TIME_WAIT)

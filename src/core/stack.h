@@ -57,6 +57,9 @@ struct tcb {
     uint8_t ws_ok, ts_ok, sack_ok;
     uint8_t snd_wscale, rcv_wscale;
     uint8_t fin_queued;     /* the user closed the write side: FIN at fin_seq */
+    uint8_t tfo_connect;    /* TCP_FASTOPEN_CONNECT: the client side of RFC 7413 */
+    uint8_t tfo_deferred;   /* connect() returned at once; the SYN waits for the first send */
+    uint16_t tfo_syn_len;   /* bytes of data our first SYN carried */
     uint8_t ack_on_flush;   /* send a pending delayed ACK at the next output (sock.c) */
     uint8_t fin_bare;       /* the FIN first went out alone (no data in its segment) */
     uint8_t fin_pending;    /* SHUT_WR in SYN_RCVD: queue the FIN once ESTABLISHED */
@@ -132,8 +135,20 @@ struct tcb {
 /* UDP datagrams are stored in the receive ring as records: len(2) addr(4) port(2) data. */
 #define UDP_REC_HDR 8
 
+/* RFC 7413 §4.1.3: the client's cache of Fast Open cookies, by server address (with the MSS
+ * the server announced, to size the data of the next SYN). Fixed size, oldest replaced. */
+#define SYNACK_TFO_CACHE 16
+struct tfo_entry {
+    uint32_t raddr;
+    uint16_t mss;
+    uint8_t len;            /* 0: empty slot */
+    uint8_t cookie[16];
+};
+
 struct synack_stack {
     struct synack_config cfg;
+    struct tfo_entry tfo[SYNACK_TFO_CACHE];
+    unsigned tfo_next;
     uint64_t counters[SYNACK_NCOUNTERS];
     uint8_t hash_key[16];
 
@@ -222,6 +237,9 @@ void synack__tcp_close_conn(struct synack_stack *st, struct tcb *t, int err, con
 void synack__tcp_init_conn(struct synack_stack *st, struct tcb *t);
 int synack__tcp_attach_buffers(struct synack_stack *st, struct tcb *t);
 void synack__tcp_established(struct synack_stack *st, struct tcb *t);
+const struct tfo_entry *synack__tfo_lookup(const struct synack_stack *st, uint32_t raddr);
+void synack__tfo_store(struct synack_stack *st, uint32_t raddr, const uint8_t *cookie, uint8_t len,
+                       uint16_t mss);
 void synack__tcp_mark_dirty(struct synack_stack *st, struct tcb *t);
 void synack__tcp_queue_fin(struct synack_stack *st, struct tcb *t, const char *event);
 int synack__tcp_port_bound(struct synack_stack *st, uint16_t port);

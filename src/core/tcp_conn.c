@@ -239,3 +239,27 @@ uint16_t synack__tcp_ephemeral_port(struct synack_stack *st, uint32_t raddr, uin
     }
     return 0;
 }
+
+/* ---- RFC 7413 client cookie cache ---- */
+
+const struct tfo_entry *synack__tfo_lookup(const struct synack_stack *st, uint32_t raddr)
+{
+    for (unsigned i = 0; i < SYNACK_TFO_CACHE; i++)
+        if (st->tfo[i].len && st->tfo[i].raddr == raddr) return &st->tfo[i];
+    return NULL;
+}
+
+void synack__tfo_store(struct synack_stack *st, uint32_t raddr, const uint8_t *cookie, uint8_t len,
+                       uint16_t mss)
+{
+    struct tfo_entry *e = (struct tfo_entry *)synack__tfo_lookup(st, raddr);
+    if (len < 4 || len > 16) return;
+    if (!e) {
+        e = &st->tfo[st->tfo_next];
+        st->tfo_next = (st->tfo_next + 1) % SYNACK_TFO_CACHE;
+    }
+    e->raddr = raddr;
+    e->mss = mss;
+    e->len = len;
+    memcpy(e->cookie, cookie, len);
+}

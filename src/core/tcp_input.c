@@ -102,6 +102,18 @@ static void synsent_input(struct synack_stack *st, struct tcb *t, const struct i
     t->rcv_nxt = tv->seq + 1;
     syn_options(st, t, &tv->opts);
     if (f & SYNACK_ACK) {
+        if (t->tfo_connect && tv->opts.has_fo && tv->opts.fo_len)   /* RFC 7413 §4.2.2 */
+            synack__tfo_store(st, t->raddr, tv->opts.fo_cookie, tv->opts.fo_len,
+                              tv->opts.has_mss ? tv->opts.mss : 536);
+        if (t->tfo_syn_len) {
+            /* Our SYN carried data: the server took it (the ACK covers it) or not (ACK =
+             * ISS+1; the data goes again once ESTABLISHED, from SND.NXT = SND.UNA). */
+            struct bufpair *b = tcb_buf(st, t);
+            uint32_t took = tv->ack - (t->iss + 1);
+            if (took) { CNT(st, tcp_tfo_data_acked); if (b) ring_consume(&b->snd, took); }
+            else CNT(st, tcp_tfo_data_refused);
+            t->snd_nxt = tv->ack;
+        }
         t->snd_una = tv->ack;
         t->snd_wnd = tv->window;
         t->max_snd_wnd = t->snd_wnd;
@@ -113,9 +125,17 @@ static void synsent_input(struct synack_stack *st, struct tcb *t, const struct i
         synack__tcp_established(st, t);
         CNT(st, tcp_connected);
         t->err = 0;
-        synack__tcp_send_ack(st, t);
         synack__tcp_mark_dirty(st, t);
-        /* Text on a SYN-ACK is rare; the peer will send it again. */
+        /* RFC 9293 §3.10.7.3: text or a FIN on the SYN-ACK (a Fast Open server may answer at
+         * once) continues at the sixth step, whose ACK then covers it; else ACK the SYN. */
+        if (tv->payload_len || (f & SYNACK_FIN)) {
+            struct tcp_view rest = *tv;
+            rest.flags = (uint8_t)(f & ~SYNACK_SYN);
+            rest.seq = tv->seq + 1;
+            synack__tcp_sync_input(st, t, ip, &rest);
+        } else {
+            synack__tcp_send_ack(st, t);
+        }
         return;
     }
     /* Simultaneous open (RFC 9293 §3.5 figure 8): SYN_SENT -> SYN_RCVD, send SYN-ACK. */

@@ -95,6 +95,14 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
             o.tsecr = synack ? t->ts_recent : 0;
         }
         if (!synack || t->sack_ok) o.sack_ok = 1;
+        /* RFC 7413 §4.2.1: the first SYN of a Fast Open client carries the cached cookie (with
+         * data), or asks for one; a retransmitted SYN goes plain (a middlebox may have eaten
+         * the option). */
+        if (!synack && t->tfo_connect && !t->syn_rexmit) {
+            const struct tfo_entry *e = synack__tfo_lookup(st, t->raddr);
+            o.has_fo = 1;
+            if (e && t->tfo_syn_len) { o.fo_len = e->len; memcpy(o.fo_cookie, e->cookie, e->len); }
+        }
     } else if (t->ts_ok) {
         o.has_ts = 1;
         o.tsval = ts_now(st, t);
@@ -190,6 +198,9 @@ int synack__tcp_send_ack(struct synack_stack *st, struct tcb *t)
 int synack__tcp_send_syn(struct synack_stack *st, struct tcb *t)
 {
     uint8_t flags = t->state == SYNACK_SYN_RCVD ? SYNACK_SYN | SYNACK_ACK : SYNACK_SYN;
+    const struct bufpair *b = tcb_buf(st, t);
+    if (flags == SYNACK_SYN && t->tfo_syn_len && !t->syn_rexmit && b)   /* RFC 7413 SYN+data */
+        return emit_segment(st, t, t->iss, flags, &b->snd, 0, t->tfo_syn_len);
     return emit_segment(st, t, t->iss, flags, NULL, 0, 0);
 }
 

@@ -47,6 +47,9 @@ struct tcp_opts {
     uint32_t tsval, tsecr;
     uint8_t nsack;         /* SACK blocks present (0..4) */
     uint32_t sack[4][2];   /* left, right edges */
+    uint8_t has_fo;        /* RFC 7413 Fast Open option: fo_len 0 is a cookie request */
+    uint8_t fo_len;        /* cookie length, 4..16 and even */
+    uint8_t fo_cookie[16];
 };
 /* Parses the option bytes; unknown options with a valid length are skipped; EOL ends the list.
  * Returns WIRE_BAD_OPTION on a length byte < 2 (except NOP/EOL), a length that runs past

@@ -11,7 +11,7 @@
 
 enum {
     OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WS = 3, OPT_SACK_PERM = 4, OPT_SACK = 5,
-    OPT_TS = 8,
+    OPT_TS = 8, OPT_FASTOPEN = 34,
     OPTLEN_MSS = 4, OPTLEN_WS = 3, OPTLEN_SACK_PERM = 2, OPTLEN_TS = 10,
     OPTLEN_SACK_BASE = 2, OPTLEN_SACK_BLOCK = 8, SACK_MAX_BLOCKS = 4,
     TCP_OPT_MAX = 40           /* data offset is 4 bits: at most 60 - 20 bytes of options */
@@ -73,6 +73,15 @@ enum wire_err tcp_opts_parse(const uint8_t *opt, size_t len, struct tcp_opts *ou
             }
             break;
         }
+        case OPT_FASTOPEN:                   /* RFC 7413 §4.1.1: a request, or a 4..16 byte
+                                                cookie; an odd or out-of-range length is
+                                                ignored like an unknown option (not fatal) */
+            if (olen == 2 || (olen >= 6 && olen <= 18 && !(olen & 1))) {
+                out->has_fo = 1;
+                out->fo_len = (uint8_t)(olen - 2);
+                memcpy(out->fo_cookie, d, olen - 2);
+            }
+            break;
         default:                             /* unknown: skip by its length (RFC 9293 §3.2) */
             break;
         }
@@ -122,7 +131,16 @@ size_t tcp_opts_emit(uint8_t *buf, const struct tcp_opts *o)
         buf[n++] = OPTLEN_WS;
         buf[n++] = o->ws;
     }
-    /* n <= 20 here, so at least 2 blocks fit after NOP NOP SACK kind/len */
+    if (o->has_fo && o->fo_len <= 16 && n + 2 + o->fo_len <= TCP_OPT_MAX) {
+        /* RFC 7413 §4.1.1, then NOPs to a multiple of 4 (Linux: "FO,nop,nop" for a request) */
+        buf[n++] = OPT_FASTOPEN;
+        buf[n++] = (uint8_t)(2 + o->fo_len);
+        memcpy(buf + n, o->fo_cookie, o->fo_len);
+        n += o->fo_len;
+        while (n & 3) buf[n++] = OPT_NOP;
+    }
+    /* n <= 20 here (SYNs, which alone carry Fast Open, have no SACK blocks), so at least 2
+     * blocks fit after NOP NOP SACK kind/len */
     size_t blocks = o->nsack > SACK_MAX_BLOCKS ? SACK_MAX_BLOCKS : o->nsack;
     size_t fit = (TCP_OPT_MAX - n - 4) / OPTLEN_SACK_BLOCK;
     if (blocks > fit)

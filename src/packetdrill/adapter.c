@@ -629,6 +629,17 @@ static ssize_t pd_sendto(void *ud, int fd, const void *buf, size_t len, int flag
         if ((rc = get_sin(dst, dstlen, &a, &p)) < 0) return leave(pd, fail(-rc));
         return leave(pd, do_send(pd, fd, buf, len, flags, &a, &p));
     }
+    if ((flags & MSG_FASTOPEN) && f->type == SOCK_STREAM && tcp_state(pd, f) == SYNACK_CLOSED) {
+        /* Linux's tcp_sendmsg_fastopen(): connect with Fast Open; with a cookie cached the
+         * data rides in the SYN, without one the SYN asks for a cookie and a non-blocking
+         * caller gets EINPROGRESS (a blocking one waits for the handshake, then sends). */
+        if (!dst) return leave(pd, fail(EDESTADDRREQ));
+        if ((rc = get_sin(dst, dstlen, &a, &p)) < 0) return leave(pd, fail(-rc));
+        synack_setsockopt(pd->st, f->h, SYNACK_TCP_FASTOPEN_CONNECT, 1);
+        rc = synack_connect(pd->st, f->h, a, p);
+        if (rc < 0 && errno != EINPROGRESS) return leave(pd, -1);
+        if (rc < 0 && (f->nonblock || (flags & MSG_DONTWAIT))) return leave(pd, -1);
+    }
     /* A connected TCP socket ignores the address, like Linux without MSG_FASTOPEN. */
     return leave(pd, do_send(pd, fd, buf, len, flags, NULL, NULL));
 }
@@ -942,6 +953,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *optval, so
     if (level == IPPROTO_TCP && f->type == SOCK_STREAM) {
         switch (name) {
         case TCP_NODELAY: rc = SYNACK_TCP_NODELAY; break;
+        case TCP_FASTOPEN_CONNECT: rc = SYNACK_TCP_FASTOPEN_CONNECT; break;
         case TCP_MAXSEG: rc = SYNACK_TCP_MAXSEG; break;
         default: return (int)leave(pd, fail(ENOPROTOOPT));
         }
@@ -1019,6 +1031,8 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *optv
     }
     switch (name) {
     case TCP_NODELAY: return (int)leave(pd, synack_setsockopt(pd->st, f->h, SYNACK_TCP_NODELAY, v != 0));
+    case TCP_FASTOPEN_CONNECT:
+        return (int)leave(pd, synack_setsockopt(pd->st, f->h, SYNACK_TCP_FASTOPEN_CONNECT, v));
     case TCP_MAXSEG: return (int)leave(pd, synack_setsockopt(pd->st, f->h, SYNACK_TCP_MAXSEG, v));
     default: return (int)leave(pd, fail(ENOPROTOOPT));
     }
@@ -1045,6 +1059,8 @@ static short linux_events(struct pd *pd, const struct pd_fd *f)
     if (ev & SYNACK_EV_ERR) m |= POLLERR;
     if (st == SYNACK_CLOSED && !(ev & SYNACK_EV_HUP))
         return m | POLLOUT | POLLWRNORM | POLLHUP;   /* never connected: TCP_CLOSE */
+    /* A deferred Fast Open connect is writable: the first write sends the SYN (Linux too). */
+    if (st == SYNACK_SYN_SENT && (ev & SYNACK_EV_OUT)) return m | POLLOUT | POLLWRNORM;
     if (st == SYNACK_SYN_SENT || st == SYNACK_SYN_RCVD) return m;
     closed = st == SYNACK_CLOSED || st == SYNACK_TIME_WAIT;
     rcv_shut = f->shut_rd || (ev & SYNACK_EV_RDHUP) || closed;
