@@ -884,3 +884,182 @@ TEST(pd_so_flags)
     CHECK_EQ(v, 32768);
     pdd_close(&d);
 }
+
+/* ---- SO_ZEROCOPY / MSG_ZEROCOPY (commit 5b827ee) ---- */
+
+#include <linux/errqueue.h>
+
+/* recvmsg(MSG_ERRQUEUE) on fd: -1 (errno set) or 0 with *ee filled from its one cmsg, which must
+ * be (SOL_IP, IP_RECVERR) holding a struct sock_extended_err; -2 if the cmsg is missing or
+ * malformed (reported). */
+static int zc_notification(struct pdd *d, int fd, struct sock_extended_err *ee)
+{
+    union { char buf[CMSG_SPACE(sizeof(struct sock_extended_err)) + 64]; struct cmsghdr align; } ctl;
+    struct msghdr m;
+    struct cmsghdr *c;
+    ssize_t r;
+    memset(&m, 0, sizeof m);
+    memset(&ctl, 0, sizeof ctl);
+    m.msg_control = ctl.buf;
+    m.msg_controllen = sizeof ctl.buf;
+    r = d->ifc.recvmsg(d->ud, fd, &m, MSG_ERRQUEUE);
+    if (r < 0) return -1;
+    if (r != 0) { test_fail(__FILE__, __LINE__, "recvmsg(MSG_ERRQUEUE) returned %zd, expected 0", r); return -2; }
+    if (m.msg_flags & MSG_CTRUNC) { test_fail(__FILE__, __LINE__, "MSG_CTRUNC"); return -2; }
+    c = CMSG_FIRSTHDR(&m);
+    if (!c) { test_fail(__FILE__, __LINE__, "no cmsg in the notification"); return -2; }
+    if (c->cmsg_level != SOL_IP || c->cmsg_type != IP_RECVERR ||
+        c->cmsg_len != CMSG_LEN(sizeof(struct sock_extended_err))) {
+        test_fail(__FILE__, __LINE__, "cmsg level %d type %d len %zu, expected SOL_IP/IP_RECVERR/%zu",
+                  c->cmsg_level, c->cmsg_type, (size_t)c->cmsg_len, (size_t)CMSG_LEN(sizeof *ee));
+        return -2;
+    }
+    if (CMSG_NXTHDR(&m, c)) { test_fail(__FILE__, __LINE__, "more than one cmsg"); return -2; }
+    memcpy(ee, CMSG_DATA(c), sizeof *ee);
+    return 0;
+}
+
+/* One notification [lo, hi]: SO_EE_ORIGIN_ZEROCOPY, SO_EE_CODE_ZEROCOPY_COPIED (synack copies). */
+#define ZC_EXPECT(d, fd, lo, hi) do { struct sock_extended_err ee_; int r_ = zc_notification(&(d), fd, &ee_); \
+    if (r_ == -2) return;                                                                           \
+    CHECK_MSG(r_ == 0, "no zerocopy notification (errno %d), expected [%u, %u]", errno, (lo), (hi));  \
+    CHECK_EQ(ee_.ee_errno, 0);                                                                      \
+    CHECK_EQ(ee_.ee_origin, SO_EE_ORIGIN_ZEROCOPY);                                                 \
+    CHECK_EQ(ee_.ee_code, SO_EE_CODE_ZEROCOPY_COPIED);                                              \
+    CHECK_MSG(ee_.ee_info == (lo) && ee_.ee_data == (hi), "notification [%u, %u], expected [%u, %u]", \
+              ee_.ee_info, ee_.ee_data, (lo), (hi));                                                \
+    } while (0)
+
+static ssize_t zc_sendmsg(struct pdd *d, int fd, const void *buf, size_t len, int flags)
+{
+    struct iovec iov = { (void *)buf, len };
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    return d->ifc.sendmsg(d->ud, fd, &m, flags);
+}
+
+TEST(pd_zerocopy_errqueue_notifications)
+{
+    struct pdd d;
+    struct pollfd p = { 4, POLLIN | POLLOUT, 0 };
+    struct sock_extended_err ee;
+    char data[64];
+    int v = -1;
+    socklen_t ol = sizeof v;
+    memset(data, 'z', sizeof data);
+    OPEN(d, NULL);
+    CHECK_EQ(established(&d), 4);
+    /* Without SO_ZEROCOPY, MSG_ZEROCOPY is an ordinary send: no notification, no number. */
+    CHECK_EQ(d.ifc.getsockopt(U(d), 4, SOL_SOCKET, SO_ZEROCOPY, &v, &ol), 0);
+    CHECK_EQ(v, 0);
+    CHECK_EQ(zc_sendmsg(&d, 4, data, 10, MSG_ZEROCOPY), 10);
+    ERRNO(zc_notification(&d, 4, &ee), EAGAIN);
+    CHECK_EQ(d.ifc.poll(U(d), &p, 1, 0), 1);
+    CHECK_EQ(p.revents, POLLOUT);
+    /* SO_ZEROCOPY: 0 or 1 */
+    CHECK_EQ(d.ifc.setsockopt(U(d), 4, SOL_SOCKET, SO_ZEROCOPY, &(int){1}, sizeof(int)), 0);
+    v = -1;
+    CHECK_EQ(d.ifc.getsockopt(U(d), 4, SOL_SOCKET, SO_ZEROCOPY, &v, &ol), 0);
+    CHECK_EQ(v, 1);
+    ERRNO(d.ifc.setsockopt(U(d), 4, SOL_SOCKET, SO_ZEROCOPY, &(int){2}, sizeof(int)), EINVAL);
+    CHECK_EQ(d.ifc.getsockopt(U(d), 4, SOL_SOCKET, SO_ZEROCOPY, &v, &ol), 0);
+    CHECK_EQ(v, 1);
+    ERRNO(zc_notification(&d, 4, &ee), EAGAIN);
+    /* The first MSG_ZEROCOPY send is number 0; its completion waits in the error queue and
+     * poll reports POLLERR until it is read. */
+    CHECK_EQ(zc_sendmsg(&d, 4, data, 60, MSG_ZEROCOPY), 60);
+    CHECK_EQ(d.ifc.poll(U(d), &p, 1, 0), 1);
+    CHECK_EQ(p.revents, POLLOUT | POLLERR);
+    ZC_EXPECT(d, 4, 0u, 0u);
+    ERRNO(zc_notification(&d, 4, &ee), EAGAIN);
+    CHECK_EQ(d.ifc.poll(U(d), &p, 1, 0), 1);
+    CHECK_EQ(p.revents, POLLOUT);
+    /* Two more coalesce into one notification [1, 2]. */
+    CHECK_EQ(d.ifc.send(U(d), 4, data, 20, MSG_ZEROCOPY), 20);
+    CHECK_EQ(zc_sendmsg(&d, 4, data, 30, MSG_ZEROCOPY), 30);
+    ZC_EXPECT(d, 4, 1u, 2u);
+    ERRNO(zc_notification(&d, 4, &ee), EAGAIN);
+    /* A send of nothing, and a send without the flag, take no number. */
+    CHECK_EQ(zc_sendmsg(&d, 4, data, 0, MSG_ZEROCOPY), 0);
+    ERRNO(zc_notification(&d, 4, &ee), EAGAIN);
+    CHECK_EQ(d.ifc.write(U(d), 4, data, 5), 5);
+    ERRNO(zc_notification(&d, 4, &ee), EAGAIN);
+    CHECK_EQ(zc_sendmsg(&d, 4, data, 5, MSG_ZEROCOPY), 5);
+    ZC_EXPECT(d, 4, 3u, 3u);
+    /* Turned off, MSG_ZEROCOPY takes no number again. */
+    CHECK_EQ(d.ifc.setsockopt(U(d), 4, SOL_SOCKET, SO_ZEROCOPY, &(int){0}, sizeof(int)), 0);
+    CHECK_EQ(zc_sendmsg(&d, 4, data, 5, MSG_ZEROCOPY), 5);
+    ERRNO(zc_notification(&d, 4, &ee), EAGAIN);
+    CHECK_EQ(d.ifc.setsockopt(U(d), 4, SOL_SOCKET, SO_ZEROCOPY, &(int){1}, sizeof(int)), 0);
+    CHECK_EQ(zc_sendmsg(&d, 4, data, 5, MSG_ZEROCOPY), 5);
+    ZC_EXPECT(d, 4, 4u, 4u);
+    pdd_close(&d);
+}
+
+/* ---- SO_SNDBUF: packetdrill's blocking/blocking-write.pkt (commit 5b827ee) ---- */
+
+struct wcall {
+    struct bcall b;             /* what sleeping() looks at */
+    size_t len;
+};
+
+static char wc_big[61000];
+
+static void *wthread(void *p)
+{
+    struct wcall *w = p;
+    struct bcall *b = &w->b;
+    __atomic_store_n(&b->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+    b->ret = (int)b->d->ifc.write(b->d->ud, b->fd, wc_big, w->len);
+    b->err = errno;
+    b->t_end = pdd_now(b->d);
+    __atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* Linux doubles SO_SNDBUF (21000 -> 42000) and charges each queued segment's bookkeeping
+ * against it, so a blocking write of 61000 bytes with MSS 1000 returns once the peer has ACKed
+ * 36001, and not at 30001 or 35001 (with 42000 bytes of payload room it returned at 30001). */
+TEST(pd_blocking_write_sndbuf)
+{
+    struct pdd d;
+    struct wcall w;
+    pthread_t th;
+    int v = 0, done = 0;
+    socklen_t ol = sizeof v;
+    static const char *const acks[] = { "10001", "30001", "35001" };
+    char line[128];
+    OPEN(d, NULL);
+    CHECK_EQ(listener(&d, 8080), 3);
+    PLAY(d, "+.1 < S 0:0(0) win 50000 <mss 1000,nop,wscale 0>\n"
+            "> S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>\n"
+            "+.1 < . 1:1(0) ack 1 win 50000\n");
+    CHECK_EQ(d.ifc.accept(U(d), 3, NULL, NULL), 4);
+    CHECK_EQ(d.ifc.setsockopt(U(d), 4, SOL_SOCKET, SO_SNDBUF, &(int){21000}, sizeof(int)), 0);
+    CHECK_EQ(d.ifc.getsockopt(U(d), 4, SOL_SOCKET, SO_SNDBUF, &v, &ol), 0);
+    CHECK_EQ(v, 42000);
+    memset(wc_big, 'w', sizeof wc_big);
+    memset(&w, 0, sizeof w);
+    w.b.d = &d; w.b.fd = 4; w.len = sizeof wc_big;
+    CHECK(pthread_create(&th, NULL, wthread, &w) == 0);
+    CHECK_MSG(sleeping(&w.b), "write(61000) returned %d at once", w.b.ret);
+    for (size_t i = 0; i < sizeof acks / sizeof acks[0]; i++) {
+        snprintf(line, sizeof line, "+.1 < . 1:1(0) ack %s win 50000\n+.05 sleep\n", acks[i]);
+        PLAY(d, line);
+        CHECK_MSG(sleeping(&w.b), "write(61000) returned %d after the peer ACKed %s", w.b.ret, acks[i]);
+    }
+    PLAY(d, "+.1 < . 1:1(0) ack 36001 win 50000\n"
+            "+.05 sleep\n");
+    for (int i = 0; i < 2000 && !(done = __atomic_load_n(&w.b.done, __ATOMIC_SEQ_CST)); i++) pdsleep_real(1000);
+    if (!done) {
+        /* Unblock the writer before failing: a RST ends the connection. */
+        PLAY(d, "< R. 1:1(0) ack 36001 win 0\n");
+        pthread_join(th, NULL);
+        CHECK_MSG(0, "write(61000) still blocked after the peer ACKed 36001");
+    }
+    pthread_join(th, NULL);
+    CHECK_EQ(w.b.ret, 61000);
+    pdd_close(&d);
+}
