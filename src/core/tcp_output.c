@@ -270,15 +270,22 @@ void synack__tcp_send_rst_for(struct synack_stack *st, uint32_t laddr, uint32_t 
 
 static uint32_t min32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
-/* Would the output loop send another data segment right after this one? (The same tests as
- * below, with data in flight.) If not, this one ends the burst and carries PSH. */
+/* RFC 9293 §3.8.6.2.1 sender SWS avoidance: send a full segment, or everything that is left,
+ * or at least half the largest window the peer offered; otherwise wait, unless nothing is in
+ * flight (then nothing else would make us send later). With Nagle (TCP_NODELAY off) a short
+ * segment also waits for the ACK of data in flight, unless it carries the FIN. */
+static int held_back(const struct tcb *t, uint32_t len, uint32_t unsent, uint32_t inflight, int fin_turn)
+{
+    if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2 && inflight) return 1;
+    return !t->nodelay && len < t->snd_mss && inflight && !fin_turn;
+}
+
+/* Would the output loop send another data segment right after this one (with this one in
+ * flight)? If not, this one ends the burst and carries PSH. */
 static int more_after(const struct tcb *t, uint32_t unsent, uint32_t usable)
 {
     uint32_t len = min32(min32(unsent, usable), t->snd_mss);
-    if (len == 0) return 0;
-    if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2) return 0;
-    if (!t->nodelay && len < t->snd_mss && !(t->fin_queued && len == unsent)) return 0;
-    return 1;
+    return len > 0 && !held_back(t, len, unsent, 1, t->fin_queued && len == unsent);
 }
 
 void synack__tcp_output(struct synack_stack *st, struct tcb *t)
@@ -317,12 +324,7 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         if (len == 0 && !fin_turn) break;
         /* A FIN needs no window (Linux does the same); data does. */
         if (len == 0 && fin_turn && unsent) break;
-        /* RFC 9293 §3.8.6.2.1 sender SWS avoidance: send a full segment, or everything that is
-         * left, or at least half the largest window the peer offered; otherwise wait, unless
-         * nothing is in flight (then nothing else would make us send later). With Nagle
-         * (TCP_NODELAY off) a short segment also waits for the ACK of data in flight. */
-        if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2 && inflight) break;
-        if (!t->nodelay && len < t->snd_mss && inflight && !fin_turn) break;
+        if (held_back(t, len, unsent, inflight, fin_turn)) break;
         n = synack__tcp_send_data(st, t, t->snd_nxt, len,
                                   seq_lt(t->snd_nxt, t->snd_max) ? SYNACK_SD_REXMIT
                                   : more_after(t, unsent - len, usable - len) ? 0 : SYNACK_SD_PUSH);
