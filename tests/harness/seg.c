@@ -388,7 +388,6 @@ unsigned fx_sockets(const struct fx *f)
 
 /* ---- fixtures ---- */
 
-#define FX_REQUIRE(c, ...) do { if (!(c)) { test_fail(__FILE__, __LINE__, __VA_ARGS__); return -1; } } while (0)
 
 static int require_seg(struct fx *f, int line, uint8_t flags, uint32_t seq, uint32_t ack,
                        int check_seq, struct seg *out)

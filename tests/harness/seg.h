@@ -197,6 +197,9 @@ int fx_to_fin_wait_2(struct fx *f);      /* fin_wait_1 + peer ACK of our FIN */
 int fx_to_closing(struct fx *f);         /* fin_wait_1 + peer FIN that does not ACK ours */
 int fx_to_time_wait(struct fx *f);       /* fin_wait_2 + peer FIN */
 
+/* CHECK_MSG for helpers that return int: fail the test and return -1. */
+#define FX_REQUIRE(c, ...) do { if (!(c)) { test_fail(__FILE__, __LINE__, __VA_ARGS__); return -1; } } while (0)
+
 /* A case with a fixture: the body gets `struct fx *f`, fx_finish runs afterwards. */
 #define FX_TEST(name, adjust)                                                 \
     static void fxbody_##name(struct fx *f);                                 \

@@ -7,12 +7,6 @@
 #include "core/stack.h"
 #include "core/wire.h"
 
-/* CHECK for helpers that return int: fail the test and return -1. */
-#define REQ_MSG(c, ...) do { if (!(c)) { test_fail(__FILE__, __LINE__, __VA_ARGS__); return -1; } } while (0)
-#define REQ(c) REQ_MSG(c, "%s", #c)
-#define REQ_EQ(a, b) REQ_MSG((long long)(a) == (long long)(b), "%s == %s: %lld != %lld", #a, #b, \
-                             (long long)(a), (long long)(b))
-
 static const uint8_t tfo_cookie[8] = { 0xab, 0xcd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc };
 
 /* A SYN-ACK from the peer (port pport, ISS piss) for our SYN at iss, acknowledging `ack`,
@@ -33,19 +27,19 @@ static int tfo_learn_cookie(struct fx *f)
 {
     struct seg s;
     int h = synack_socket(f->st, SYNACK_SOCK_STREAM);
-    REQ(h >= 0);
-    REQ_EQ(synack_setsockopt(f->st, h, SYNACK_TCP_FASTOPEN_CONNECT, 1), 0);
-    REQ(synack_connect(f->st, h, SEG_PEER_ADDR, SEG_PEER_PORT + 1) == -1 && errno == EINPROGRESS);
+    FX_REQUIRE(h >= 0, "h >= 0");
+    FX_REQUIRE(synack_setsockopt(f->st, h, SYNACK_TCP_FASTOPEN_CONNECT, 1) == 0, "TCP_FASTOPEN_CONNECT: errno %d", errno);
+    FX_REQUIRE(synack_connect(f->st, h, SEG_PEER_ADDR, SEG_PEER_PORT + 1) == -1 && errno == EINPROGRESS, "synack_connect(f->st, h, SEG_PEER_ADDR, SEG_PEER_PORT + 1) == -1 && errno == EINPROGRESS");
     fx_poll(f);
     if (!fx_pop(f, &s)) { test_fail(__FILE__, __LINE__, "no SYN"); return -1; }
-    REQ_EQ(s.flags, SYNACK_SYN);
-    REQ_MSG(s.opts.has_fo && s.opts.fo_len == 0, "SYN without a cookie request (has_fo %d len %d)",
+    FX_REQUIRE(s.flags == SYNACK_SYN, "flags %#x, expected a SYN", s.flags);
+    FX_REQUIRE(s.opts.has_fo && s.opts.fo_len == 0, "SYN without a cookie request (has_fo %d len %d)",
               s.opts.has_fo, s.opts.fo_len);
-    REQ_EQ(s.len, 0);
+    FX_REQUIRE(s.len == 0, "the cookie request carried %u bytes", s.len);
     tfo_synack(f, SEG_PEER_PORT + 1, s.sport, 5000, s.seq + 1, sizeof tfo_cookie, NULL, 0, 0);
     fx_poll(f);
     while (fx_pop(f, &s)) {}
-    REQ(synack__tfo_lookup(f->st, SEG_PEER_ADDR) != NULL);
+    FX_REQUIRE(synack__tfo_lookup(f->st, SEG_PEER_ADDR) != NULL, "synack__tfo_lookup(f->st, SEG_PEER_ADDR) != NULL");
     synack_setsockopt(f->st, h, SYNACK_SO_LINGER_ZERO, 1);     /* end it with a RST: quiet */
     synack_close(f->st, h);
     fx_run(f, SEG_REPLY_WAIT);
@@ -59,21 +53,21 @@ static int tfo_syn_with_data(struct fx *f, int *h, struct seg *syn, const char *
 {
     struct seg s;
     *h = synack_socket(f->st, SYNACK_SOCK_STREAM);
-    REQ(*h >= 0);
-    REQ_EQ(synack_setsockopt(f->st, *h, SYNACK_TCP_FASTOPEN_CONNECT, 1), 0);
-    REQ_EQ(synack_connect(f->st, *h, SEG_PEER_ADDR, SEG_PEER_PORT + 2), 0);
+    FX_REQUIRE(*h >= 0, "*h >= 0");
+    FX_REQUIRE(synack_setsockopt(f->st, *h, SYNACK_TCP_FASTOPEN_CONNECT, 1) == 0, "TCP_FASTOPEN_CONNECT: errno %d", errno);
+    FX_REQUIRE(synack_connect(f->st, *h, SEG_PEER_ADDR, SEG_PEER_PORT + 2) == 0, "connect with a cookie: errno %d", errno);
     fx_poll(f);
-    REQ_MSG(!fx_pop(f, &s), "a segment left before the first send");
-    REQ(synack_sock_events(f->st, *h) & SYNACK_EV_OUT);
-    REQ_EQ(synack_send(f->st, *h, msg, strlen(msg)), (long)strlen(msg));
+    FX_REQUIRE(!fx_pop(f, &s), "a segment left before the first send");
+    FX_REQUIRE(synack_sock_events(f->st, *h) & SYNACK_EV_OUT, "synack_sock_events(f->st, *h) & SYNACK_EV_OUT");
+    FX_REQUIRE(synack_send(f->st, *h, msg, strlen(msg)) == (long)strlen(msg), "first send: errno %d", errno);
     fx_poll(f);
     if (!fx_pop(f, syn)) { test_fail(__FILE__, __LINE__, "no SYN after the first send"); return -1; }
-    REQ_EQ(syn->flags, SYNACK_SYN);
-    REQ_EQ(syn->len, strlen(msg));
-    REQ(memcmp(syn->data, msg, syn->len) == 0);
-    REQ_MSG(syn->opts.has_fo && syn->opts.fo_len == sizeof tfo_cookie &&
+    FX_REQUIRE(syn->flags == SYNACK_SYN, "flags %#x, expected a SYN", syn->flags);
+    FX_REQUIRE(syn->len == strlen(msg), "the SYN carried %u bytes", syn->len);
+    FX_REQUIRE(memcmp(syn->data, msg, syn->len) == 0, "memcmp(syn->data, msg, syn->len) == 0");
+    FX_REQUIRE(syn->opts.has_fo && syn->opts.fo_len == sizeof tfo_cookie &&
               memcmp(syn->opts.fo_cookie, tfo_cookie, sizeof tfo_cookie) == 0, "SYN without the cookie");
-    REQ_EQ(synack_counter_get(f->st, SYNACK_C_tcp_tfo_syn_data), 1);
+    FX_REQUIRE(synack_counter_get(f->st, SYNACK_C_tcp_tfo_syn_data) == 1, "tcp_tfo_syn_data != 1");
     return 0;
 }
 

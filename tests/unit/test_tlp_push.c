@@ -171,27 +171,36 @@ FX_TEST(tlppush_tlp_probe_lone_fin_goes_alone, tp_big_sndbuf)
     FX_EXPECT_NONE(f);
 }
 
+/* One 100-byte segment sent on a connection with the given handshake RTT, and lost: returns
+ * how long after it the first segment that follows came (it must be those 100 bytes again),
+ * or -1. */
+static synack_time_us tp_one_lost_segment(struct fx *f, synack_time_us rtt)
+{
+    struct seg s;
+    synack_time_us sent_at;
+    uint32_t una;
+    tp_fill();
+    if (tp_established(f, 1460, rtt, 1)) return -1;
+    una = f->snd_nxt;
+    FX_REQUIRE(synack_send(f->st, f->s, tp_blob, 100) == 100, "send: errno %d", errno);
+    fx_poll(f);
+    sent_at = f->now;
+    if (fx_expect_(f, __FILE__, __LINE__, SYNACK_PSH | SYNACK_ACK, una, f->peer_nxt, 1, &s)) return -1;
+    FX_REQUIRE(s.len == 100, "sent %u bytes, expected 100", s.len);
+    if (fx_expect_none_(f, __FILE__, __LINE__)) return -1;
+    FX_REQUIRE(fx_run_until_output(f, 5 * SEG_S), "nothing sent within 5 s");
+    if (fx_expect_(f, __FILE__, __LINE__, SYNACK_PSH | SYNACK_ACK, una, f->peer_nxt, 1, &s)) return -1;
+    FX_REQUIRE(s.len == 100, "sent %u bytes again, expected 100", s.len);
+    return f->now - sent_at;
+}
+
 /* One segment in flight: PTO = 2*SRTT + 200 ms (WCDelAckT: its ACK may be delayed). SRTT 300 ms,
  * RTO 900 ms: the probe (the segment again, nothing new to send) comes at +800 ms. Before
  * 6be3f3e: max(2*SRTT, 1.5*SRTT + 200 ms) = +650 ms. */
 FX_TEST(tlppush_pto_one_segment_2srtt_plus_200ms, NULL)
 {
-    struct seg s;
-    synack_time_us sent_at, dt;
-    uint32_t una;
-    tp_fill();
-    if (tp_established(f, 1460, 300 * SEG_MS, 1)) return;
-    una = f->snd_nxt;
-    CHECK_EQ(synack_send(f->st, f->s, tp_blob, 100), 100);
-    fx_poll(f);
-    sent_at = f->now;
-    FX_EXPECT_SEG(f, SYNACK_PSH | SYNACK_ACK, una, f->peer_nxt, &s);
-    CHECK_EQ(s.len, 100);
-    FX_EXPECT_NONE(f);
-    CHECK_MSG(fx_run_until_output(f, 5 * SEG_S), "nothing sent within 5 s");
-    FX_EXPECT_SEG(f, SYNACK_PSH | SYNACK_ACK, una, f->peer_nxt, &s);
-    CHECK_EQ(s.len, 100);
-    dt = f->now - sent_at;
+    synack_time_us dt = tp_one_lost_segment(f, 300 * SEG_MS);
+    if (dt < 0) return;
     CHECK_EQ(fx_counter(f, SYNACK_C_tcp_tlp_probes), 1);
     CHECK_EQ(fx_counter(f, SYNACK_C_tcp_rexmit_timeouts), 0);
     CHECK_MSG(dt >= 799 * SEG_MS && dt <= 801 * SEG_MS, "the probe came %lld us after the segment, expected "
@@ -203,21 +212,8 @@ FX_TEST(tlppush_pto_one_segment_2srtt_plus_200ms, NULL)
  * (a timeout, no probe). A guard: the old PTO (275 ms) was beyond the RTO too. */
 FX_TEST(tlppush_pto_one_segment_bounded_by_rto, NULL)
 {
-    struct seg s;
-    synack_time_us sent_at, dt;
-    uint32_t una;
-    tp_fill();
-    if (tp_established(f, 1460, 50 * SEG_MS, 1)) return;
-    una = f->snd_nxt;
-    CHECK_EQ(synack_send(f->st, f->s, tp_blob, 100), 100);
-    fx_poll(f);
-    sent_at = f->now;
-    FX_EXPECT_SEG(f, SYNACK_PSH | SYNACK_ACK, una, f->peer_nxt, &s);
-    FX_EXPECT_NONE(f);
-    CHECK_MSG(fx_run_until_output(f, 5 * SEG_S), "nothing sent within 5 s");
-    FX_EXPECT_SEG(f, SYNACK_PSH | SYNACK_ACK, una, f->peer_nxt, &s);
-    CHECK_EQ(s.len, 100);
-    dt = f->now - sent_at;
+    synack_time_us dt = tp_one_lost_segment(f, 50 * SEG_MS);
+    if (dt < 0) return;
     CHECK_EQ(fx_counter(f, SYNACK_C_tcp_tlp_probes), 0);
     CHECK_EQ(fx_counter(f, SYNACK_C_tcp_rexmit_timeouts), 1);
     CHECK_MSG(dt == 200 * SEG_MS, "retransmitted %lld us after the segment, expected the RTO (200000 us)",
