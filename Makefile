@@ -13,6 +13,13 @@ CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 LDFLAGS += -fsanitize=address,undefined
 endif
 LDLIBS  += -lpthread -ldl
+# AF_XDP (src/link/link_xdp.c) needs libxdp and libbpf (Debian: libxdp-dev libbpf-dev); without
+# them the link is left out and synack_netdev_open_xdp() fails with ENOTSUP. HAVE_XDP=0 forces it.
+HAVE_XDP ?= $(shell pkg-config --exists libxdp libbpf 2>/dev/null && echo 1 || echo 0)
+ifeq ($(HAVE_XDP),1)
+CFLAGS  += -DSYNACK_HAVE_XDP=1
+LDLIBS  += $(shell pkg-config --libs libxdp libbpf)
+endif
 
 CORE_SRC := $(wildcard src/core/*.c)
 LIB_SRC  := $(CORE_SRC) $(wildcard src/api/*.c src/link/*.c src/platform/*.c)
