@@ -92,6 +92,10 @@ struct synack_tun_config {
                                  the kernel hands over coalesced segments of up to 64 KiB and
                                  takes such segments from us (the driver coalesces consecutive
                                  segments of a flow on transmit). 0: one MTU packet per read */
+    unsigned mtu;           /**< 0: keep the device's MTU; else set it (68..65535) at open.
+                                 d->mtu is read from the interface at open only: if the MTU
+                                 is changed later (synack_tun_configure with mtu != 0), d->mtu
+                                 does not follow, so pass the MTU here instead */
 };
 /** Creates or attaches to TUN device name (IFF_TUN | IFF_NO_PI); see tun.h for naming and
  *  synack_tun_configure() for the kernel's side. NULL with errno on failure. */
@@ -101,7 +105,11 @@ struct synack_netdev *synack_netdev_open_tun(const char *name, const struct syna
 
 /** Creates or attaches to TAP device name (IFF_TAP | IFF_NO_PI): the kernel's side is an
  *  Ethernet interface; synack is the host at the other end of the wire, with MAC mac (NULL: a
- *  random locally administered unicast address). NULL with errno on failure. */
+ *  random locally administered unicast address that differs from the kernel interface's own
+ *  MAC). d->mtu is the interface's MTU at open (frames are up to d->mtu + 14 bytes); configure
+ *  the kernel's side with synack_tun_configure(d->name, ...), with mtu 0 to keep d->mtu
+ *  right. NULL with errno on failure: EINVAL (mac multicast or zero), EADDRINUSE (mac equals
+ *  the kernel interface's), and those of synack_netdev_open_tun. */
 struct synack_netdev *synack_netdev_open_tap(const char *name, const uint8_t mac[6]);
 
 /* ---- AF_XDP (src/link/link_xdp.c; built when libxdp and libbpf are installed) ---- */

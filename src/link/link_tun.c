@@ -7,8 +7,20 @@
  * interface ioctls on an AF_INET datagram socket: SIOCSIFMTU, SIOCSIFADDR, SIOCSIFNETMASK, then
  * SIOCGIFFLAGS/SIOCSIFFLAGS to add IFF_UP. Reads and writes are non-blocking; a write that meets
  * a full queue waits briefly for POLLOUT before giving up and counting the drop.
+ *
+ * The second half of the file is the netdev (include/synack/netdev.h) for TUN, and for TAP
+ * (src/link/link_tap.c opens the device with IFF_TAP and reuses everything else here):
+ * rx_burst drains up to max packets per call, tx writes each packet (a TUN fd takes one
+ * packet per write(); there is no batch write), and a device that went away (read/write
+ * EBADFD, ENODEV, ENXIO, EIO, ENETDOWN, or POLLERR/POLLHUP/POLLNVAL on the fd) makes
+ * rx_burst/flush return -1 with errno set, on every later call too.
+ * References: Documentation/networking/tuntap.rst; include/uapi/linux/if_tun.h;
+ * drivers/net/tun.c (tun_chr_read_iter/tun_chr_write_iter return -EBADFD once the device is
+ * deleted, tun_chr_poll returns EPOLLERR).
  */
 #include "synack/tun.h"
+#include "synack/netdev.h"
+#include "link/tuntap.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +45,7 @@ struct synack_tun {
     struct synack_tun_stats stats;
 };
 
-struct synack_tun *synack_tun_open(const char *name, char *actual_name_out)
+static struct synack_tun *tun_open_flags(const char *name, short flags, char *actual_name_out)
 {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
@@ -44,7 +56,7 @@ struct synack_tun *synack_tun_open(const char *name, char *actual_name_out)
         }
         memcpy(ifr.ifr_name, name, strlen(name));
     }
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    ifr.ifr_flags = flags;
 
     struct synack_tun *t = calloc(1, sizeof *t);
     if (!t)
@@ -67,6 +79,11 @@ fail:;
     free(t);
     errno = saved;
     return NULL;
+}
+
+struct synack_tun *synack_tun_open(const char *name, char *actual_name_out)
+{
+    return tun_open_flags(name, IFF_TUN | IFF_NO_PI, actual_name_out);
 }
 
 /* Fills ifr with ifname and an AF_INET sockaddr holding addr (host order). */
@@ -184,44 +201,74 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int synack_tun_write(struct synack_tun *t, const void *pkt, size_t len)
+/* Writes one packet (iov, total bytes in all) to fd. If the kernel's queue is full, waits for
+ * POLLOUT up to SYNACK_TUN_WRITE_WAIT_MS in all (*waited = 1). Returns 0, or -1 with errno:
+ * EAGAIN when the queue stayed full, EBADFD/ENXIO when poll reported POLLNVAL/POLLERR/POLLHUP
+ * and the write that followed did not say better, else the write's or poll's error. */
+static int write_wait(int fd, const struct iovec *iov, int iovcnt, size_t total, int *waited)
 {
     int64_t give_up = -1;
+    int hup = 0;
     for (;;) {
-        ssize_t n = write(t->fd, pkt, len);
+        ssize_t n = writev(fd, iov, iovcnt);
         if (n >= 0) {
-            if ((size_t)n != len) { /* TUN writes are all or nothing; be safe anyway */
-                t->stats.tx_errors++;
+            if ((size_t)n != total) { /* TUN writes are all or nothing; be safe anyway */
                 errno = EIO;
                 return -1;
             }
-            t->stats.tx_packets++;
-            t->stats.tx_bytes += len;
             return 0;
         }
         if (errno == EINTR)
             continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            t->stats.tx_errors++;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1;
+        if (hup) { /* POLLERR/POLLHUP, and the write still does not go through */
+            errno = ENXIO;
             return -1;
         }
         /* Queue full: wait for room, for SYNACK_TUN_WRITE_WAIT_MS in all. */
         int64_t now = mono_ms();
         if (give_up < 0) {
             give_up = now + SYNACK_TUN_WRITE_WAIT_MS;
-            t->stats.tx_waits++;
+            *waited = 1;
         }
         if (now >= give_up) {
-            t->stats.tx_dropped++;
             errno = EAGAIN;
             return -1;
         }
-        struct pollfd p = { .fd = t->fd, .events = POLLOUT, .revents = 0 };
-        if (poll(&p, 1, (int)(give_up - now)) < 0 && errno != EINTR) {
-            t->stats.tx_errors++;
+        struct pollfd p = { .fd = fd, .events = POLLOUT, .revents = 0 };
+        int r = poll(&p, 1, (int)(give_up - now));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
             return -1;
         }
+        if (r > 0 && (p.revents & POLLNVAL)) {
+            errno = EBADFD;
+            return -1;
+        }
+        if (r > 0 && (p.revents & (POLLERR | POLLHUP)))
+            hup = 1; /* one more write reports the kernel's own errno */
     }
+}
+
+int synack_tun_write(struct synack_tun *t, const void *pkt, size_t len)
+{
+    struct iovec iov = { .iov_base = (void *)pkt, .iov_len = len };
+    int waited = 0;
+    int r = write_wait(t->fd, &iov, 1, len, &waited);
+    if (waited)
+        t->stats.tx_waits++;
+    if (r == 0) {
+        t->stats.tx_packets++;
+        t->stats.tx_bytes += len;
+        return 0;
+    }
+    if (errno == EAGAIN)
+        t->stats.tx_dropped++;
+    else
+        t->stats.tx_errors++;
+    return -1;
 }
 
 void synack_tun_stats(const struct synack_tun *t, struct synack_tun_stats *out) { *out = t->stats; }
@@ -232,4 +279,223 @@ void synack_tun_close(struct synack_tun *t)
         return;
     close(t->fd);
     free(t);
+}
+
+/* ---- netdev (include/synack/netdev.h): TUN, and TAP through link_tap.c ---- */
+
+/* Largest IPv4 packet, and the read buffer: room for an Ethernet header (TAP). A packet that
+ * does not fit is detected with one spare byte, as in synack_tun_read(), and dropped. */
+#define ND_IP_MAX 65535u
+#define ND_RXBUF (ND_IP_MAX + 14u)
+
+struct tun_nd {
+    struct synack_netdev dev;   /* first: d == &p->dev */
+    struct synack_tun *t;
+    int dead;                   /* errno of a device that went away (sticky), 0 while it works */
+    size_t tx_max;              /* largest frame tx takes */
+    uint8_t *rxbuf;             /* ND_RXBUF bytes */
+};
+
+/* errno values that mean the device is gone (netdev.h). */
+static int is_gone(int e)
+{
+    return e == EBADFD || e == ENODEV || e == ENXIO || e == EIO || e == ENETDOWN;
+}
+
+int synack__ifreq(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+    if (!ifname || strlen(ifname) >= IFNAMSIZ) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    memcpy(ifr->ifr_name, ifname, strlen(ifname) + 1);
+    int r = ioctl(s, req, ifr);
+    int saved = errno;
+    close(s);
+    errno = saved;
+    return r;
+}
+
+/* After an empty read: POLLERR/POLLHUP/POLLNVAL on the fd mean the device is gone even if
+ * read() said EAGAIN. Returns -1 (errno set, sticky) in that case, else 0. */
+static int rx_check_dead(struct tun_nd *p)
+{
+    struct pollfd pfd = { .fd = p->t->fd, .events = POLLIN, .revents = 0 };
+    if (poll(&pfd, 1, 0) <= 0)
+        return 0; /* nothing to report (or EINTR: the next call looks again) */
+    if (pfd.revents & POLLNVAL)
+        p->dead = EBADFD;
+    else if (pfd.revents & (POLLERR | POLLHUP))
+        p->dead = ENXIO;
+    else
+        return 0;
+    errno = p->dead;
+    return -1;
+}
+
+static int nd_rx_burst(struct synack_netdev *d, synack_netdev_rx_fn fn, void *ctx, unsigned max)
+{
+    struct tun_nd *p = d->priv;
+    if (p->dead) {
+        errno = p->dead;
+        return -1;
+    }
+    int got = 0;
+    unsigned reads = 0; /* delivered or dropped: a flood of bad packets cannot pin us here */
+    while (reads < max) {
+        uint8_t spare;
+        struct iovec iov[2] = { { .iov_base = p->rxbuf, .iov_len = ND_RXBUF },
+                                { .iov_base = &spare, .iov_len = 1 } };
+        ssize_t n = readv(p->t->fd, iov, 2);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (is_gone(errno))
+                p->dead = errno;
+            if (got > 0)
+                break; /* deliver these; the next call reports the error */
+            return -1;
+        }
+        reads++;
+        if (n == 0 || (size_t)n > ND_RXBUF) {
+            d->stats.rx_dropped++;
+            continue;
+        }
+        d->stats.rx_packets++;
+        d->stats.rx_bytes += (uint64_t)n;
+        got++;
+        fn(ctx, p->rxbuf, (size_t)n);
+    }
+    if (got > 0) {
+        d->stats.rx_batches++;
+        return got;
+    }
+    return reads < max ? rx_check_dead(p) : 0;
+}
+
+/* Writes one frame (iov; len frame bytes, total bytes in all) standing for nseg frames of the
+ * caller. Returns 0 (sent, or dropped/refused and counted) or -1 for a device failure. */
+static int nd_write(struct tun_nd *p, const struct iovec *iov, int iovcnt, size_t total,
+                    size_t len, unsigned nseg)
+{
+    struct synack_netdev *d = &p->dev;
+    int waited = 0;
+    int r = write_wait(p->t->fd, iov, iovcnt, total, &waited);
+    if (waited)
+        d->stats.tx_waits++;
+    if (r == 0) {
+        d->stats.tx_packets += nseg;
+        d->stats.tx_bytes += len;
+        d->stats.tx_batches++;
+        return 0;
+    }
+    if (errno == EAGAIN) {
+        d->stats.tx_dropped += nseg;
+        return 0;
+    }
+    d->stats.tx_errors += nseg;
+    return is_gone(errno) || errno == EBADF ? -1 : 0; /* EINVAL etc.: this frame only */
+}
+
+static int nd_tx(struct synack_netdev *d, const uint8_t *frame, size_t len)
+{
+    struct tun_nd *p = d->priv;
+    if (p->dead) {
+        errno = p->dead;
+        return -1;
+    }
+    if (len == 0 || len > p->tx_max) {
+        d->stats.tx_errors++;
+        errno = len ? EMSGSIZE : EINVAL;
+        return -1;
+    }
+    struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
+    return nd_write(p, &iov, 1, len, len, 1);
+}
+
+static int nd_flush(struct synack_netdev *d)
+{
+    struct tun_nd *p = d->priv;
+    if (p->dead) {
+        errno = p->dead;
+        return -1;
+    }
+    return 0;
+}
+
+static void nd_close(struct synack_netdev *d)
+{
+    struct tun_nd *p = d->priv;
+    synack_tun_close(p->t);
+    free(p->rxbuf);
+    free(p);
+}
+
+static const struct synack_netdev_ops tun_ops = {
+    .name = "tun", .rx_burst = nd_rx_burst, .tx = nd_tx, .flush = nd_flush, .close = nd_close,
+};
+const struct synack_netdev_ops synack__tap_ops = {
+    .name = "tap", .rx_burst = nd_rx_burst, .tx = nd_tx, .flush = nd_flush, .close = nd_close,
+};
+
+struct synack_netdev *synack__tuntap_open(const char *name, int tap,
+                                          const struct synack_tun_config *cfg)
+{
+    struct synack_tun_config none = { 0 };
+    if (!cfg)
+        cfg = &none;
+    if (cfg->offload) {
+        errno = tap ? EINVAL : ENOTSUP;
+        return NULL;
+    }
+    if (cfg->mtu && (cfg->mtu < 68 || cfg->mtu > ND_IP_MAX)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    struct tun_nd *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    struct synack_netdev *d = &p->dev;
+    p->rxbuf = malloc(ND_RXBUF);
+    if (!p->rxbuf)
+        goto fail;
+    p->t = tun_open_flags(name, (short)((tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI), NULL);
+    if (!p->t)
+        goto fail;
+    struct ifreq ifr;
+    if (cfg->mtu) {
+        memset(&ifr, 0, sizeof ifr);
+        ifr.ifr_mtu = (int)cfg->mtu;
+        if (synack__ifreq(p->t->name, SIOCSIFMTU, &ifr) < 0)
+            goto fail;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    if (synack__ifreq(p->t->name, SIOCGIFMTU, &ifr) < 0)
+        goto fail;
+    d->ops = tap ? &synack__tap_ops : &tun_ops;
+    d->kind = tap ? SYNACK_NETDEV_ETH : SYNACK_NETDEV_IP;
+    memcpy(d->name, p->t->name, sizeof d->name);
+    d->fd = p->t->fd;
+    d->mtu = (unsigned)ifr.ifr_mtu;
+    d->priv = p;
+    p->tx_max = ND_IP_MAX + (tap ? 14u : 0u);
+    return d;
+
+fail:;
+    int saved = errno;
+    synack_tun_close(p->t);
+    free(p->rxbuf);
+    free(p);
+    errno = saved;
+    return NULL;
+}
+
+struct synack_netdev *synack_netdev_open_tun(const char *name, const struct synack_tun_config *cfg)
+{
+    return synack__tuntap_open(name, 0, cfg);
 }
