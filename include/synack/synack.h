@@ -211,7 +211,27 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_ooo_drop, "out-of-order segments not held (reassembly full)") \
     X(tcp_conn_timeouts, "connections aborted by a retransmission timeout") \
     X(tcp_timewait_reacks, "TIME_WAIT re-ACKs of a retransmitted FIN") \
-    X(tcp_finwait2_timeouts, "orphaned FIN_WAIT_2 connections closed by timeout")
+    X(tcp_finwait2_timeouts, "orphaned FIN_WAIT_2 connections closed by timeout") \
+    X(eth_in, "Ethernet frames received") \
+    X(eth_out, "Ethernet frames sent") \
+    X(eth_drop_short, "dropped: frame shorter than an Ethernet header") \
+    X(eth_drop_bad_if, "dropped: frame on an unknown interface index") \
+    X(eth_drop_bad_src, "dropped: multicast, broadcast or our own source MAC") \
+    X(eth_drop_not_ours, "dropped: destination MAC neither ours nor broadcast") \
+    X(eth_drop_type, "dropped: EtherType neither IPv4 nor ARP (IPv6, VLAN tags, ...)") \
+    X(eth_drop_bcast_ip, "dropped: unicast IPv4 in a link-layer broadcast (RFC 1122 3.3.6)") \
+    X(eth_drop_no_route, "dropped on output: destination off-link and no gateway") \
+    X(arp_in, "ARP messages received") \
+    X(arp_drop_malformed, "dropped: malformed ARP, or a sender that is no on-link unicast host") \
+    X(arp_drop_not_ours, "ARP for another address (only an entry we hold is updated)") \
+    X(arp_drop_conflict, "dropped: ARP whose sender claims our address or MAC") \
+    X(arp_requests_sent, "ARP requests sent (announcements, resolution, unicast polls)") \
+    X(arp_replies_sent, "ARP replies sent") \
+    X(arp_resolved, "neighbour entries resolved or changed") \
+    X(arp_unresolved_drop, "packets dropped: their next hop never resolved") \
+    X(arp_pending_drop, "packets dropped: resolution queue full") \
+    X(arp_ctl_drop, "ARP messages not sent: control queue full") \
+    X(neigh_evicted, "neighbour entries replaced because the cache was full")
 
 enum synack_counter {
 #define SYNACK_X_ENUM(name, doc) SYNACK_C_##name,

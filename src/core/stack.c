@@ -85,19 +85,21 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
     st->hash = malloc(hsize * sizeof *st->hash);
     st->heap = malloc(st->ntcbs * sizeof *st->heap);
     st->txq_cap = cfg->tx_queue_frames;
-    st->txq = malloc((size_t)st->txq_cap * cfg->mtu);
+    st->txq_stride = TXQ_HEADROOM + ((cfg->mtu + 7u) & ~7u);
+    st->txq = malloc((size_t)st->txq_cap * st->txq_stride);
     st->txq_len = calloc(st->txq_cap, sizeof *st->txq_len);
+    st->txq_meta = calloc(st->txq_cap, sizeof *st->txq_meta);
     if (st->cfg.syncache_entries == 0) st->cfg.syncache_entries = 1;
     st->sc = malloc(synack__syncache_size(st->cfg.syncache_entries));
     if (!st->sc || !st->tcbs || !st->bufs || !st->buf_mem || !st->hash || !st->heap || !st->txq ||
-        !st->txq_len) {
+        !st->txq_len || !st->txq_meta) {
         synack_stack_free(st);
         return SYNACK_ENOMEM;
     }
     st->bytes_reserved = sizeof *st + st->ntcbs * sizeof *st->tcbs + st->nbufs * sizeof *st->bufs +
                          bufbytes * st->nbufs + hsize * sizeof *st->hash +
-                         st->ntcbs * sizeof *st->heap + (size_t)st->txq_cap * cfg->mtu +
-                         st->txq_cap * sizeof *st->txq_len;
+                         st->ntcbs * sizeof *st->heap + (size_t)st->txq_cap * st->txq_stride +
+                         st->txq_cap * (sizeof *st->txq_len + sizeof *st->txq_meta);
     st->bytes_reserved += synack__syncache_size(st->cfg.syncache_entries);
     synack__syncache_init(st->sc, st->cfg.syncache_entries, st->cfg.syncache_bucket_limit);
     st->hash_mask = (uint32_t)hsize - 1;
@@ -147,6 +149,7 @@ void synack_stack_free(struct synack_stack *st)
     free(st->heap);
     free(st->txq);
     free(st->txq_len);
+    free(st->txq_meta);
     free(st->sc);
     free(st);
 }
@@ -231,13 +234,21 @@ uint8_t *synack__tx_alloc(struct synack_stack *st)
         return NULL;
     }
     slot = (st->txq_head + st->txq_count) % st->txq_cap;
-    return st->txq + (size_t)slot * st->cfg.mtu;
+    return st->txq + (size_t)slot * st->txq_stride + TXQ_HEADROOM;
 }
 
 void synack__tx_commit(struct synack_stack *st, size_t len)
 {
     unsigned slot = (st->txq_head + st->txq_count) % st->txq_cap;
+    const uint8_t *p = st->txq + (size_t)slot * st->txq_stride + TXQ_HEADROOM;
+    struct tx_meta *m = &st->txq_meta[slot];
     st->txq_len[slot] = (uint16_t)len;
+    /* A reply to the frame being processed goes back where that frame came from (eth.h). */
+    m->has_mac = st->rx_l2.valid && rd32(p + 16) == st->rx_l2.src_ip;
+    if (m->has_mac) {
+        m->ifindex = st->rx_l2.ifindex;
+        memcpy(m->mac, st->rx_l2.mac, 6);
+    }
     st->txq_count++;
     CNT(st, ip_out);
 }
@@ -356,18 +367,35 @@ void synack_input(struct synack_stack *st, synack_time_us now, const uint8_t *pk
 
 /* ---- poll ---- */
 
-static void tx_drain(struct synack_stack *st, synack_emit_fn emit, void *ctx)
+static void tx_drain(struct synack_stack *st, synack__emit_meta_fn emit, void *ctx)
 {
     while (st->txq_count) {
         unsigned slot = st->txq_head;
         st->txq_head = (st->txq_head + 1) % st->txq_cap;
         st->txq_count--;
-        if (emit) emit(ctx, st->txq + (size_t)slot * st->cfg.mtu, st->txq_len[slot]);
+        if (emit)
+            emit(ctx, st->txq + (size_t)slot * st->txq_stride + TXQ_HEADROOM, st->txq_len[slot],
+                 &st->txq_meta[slot]);
     }
     st->txq_head = 0;
 }
 
+struct plain_emit { synack_emit_fn emit; void *ctx; };
+static void plain_emit(void *ctx, uint8_t *pkt, size_t len, const struct tx_meta *m)
+{
+    const struct plain_emit *pe = ctx;
+    (void)m;
+    if (pe->emit) pe->emit(pe->ctx, pkt, len);
+}
+
 void synack_poll(struct synack_stack *st, synack_time_us now, synack_emit_fn emit, void *ctx)
+{
+    struct plain_emit pe = { emit, ctx };
+    synack__poll_meta(st, now, plain_emit, &pe);
+}
+
+void synack__poll_meta(struct synack_stack *st, synack_time_us now, synack__emit_meta_fn emit,
+                       void *ctx)
 {
     if (now > st->now) st->now = now;
     synack__timers_run(st, st->now);

@@ -132,6 +132,13 @@ struct tcb {
     synack_time_us deadline;
 };
 
+/* Transmit slots keep room in front of the IPv4 packet for a link header (Ethernet II: 14),
+ * so the Ethernet layer frames a packet in place. */
+#define TXQ_HEADROOM 16
+/* Where a queued packet goes on an Ethernet link: has_mac set = to mac on interface ifindex
+ * (the source of the frame it answers); otherwise it is routed (eth.c). */
+struct tx_meta { uint8_t has_mac, ifindex; uint8_t mac[6]; };
+
 /* UDP datagrams are stored in the receive ring as records: len(2) addr(4) port(2) data. */
 #define UDP_REC_HDR 8
 
@@ -172,9 +179,14 @@ struct synack_stack {
 
     int dirty_head;         /* connections with output pending */
 
-    uint8_t *txq;           /* transmit queue: frames of mtu bytes */
+    uint8_t *txq;           /* transmit queue: slots of TXQ_HEADROOM + mtu bytes */
     uint16_t *txq_len;
+    struct tx_meta *txq_meta;
     unsigned txq_cap, txq_head, txq_count;
+    size_t txq_stride;
+    /* The link-layer source of the frame being processed (set by eth.c around synack_input):
+     * replies queued to rx_l2.src_ip meanwhile are tagged to go back to that MAC. */
+    struct rx_l2 { uint8_t valid, ifindex; uint8_t mac[6]; uint32_t src_ip; } rx_l2;
 
     uint16_t ip_id;
     uint32_t port_counter;
@@ -193,6 +205,11 @@ struct synack_stack {
 /* stack.c */
 uint8_t *synack__tx_alloc(struct synack_stack *st);      /* NULL when the queue is full */
 void synack__tx_commit(struct synack_stack *st, size_t len);
+/* synack_poll() whose emit sees each packet's tx_meta; pkt has TXQ_HEADROOM writable bytes in
+ * front of it (for eth.c). */
+typedef void (*synack__emit_meta_fn)(void *ctx, uint8_t *pkt, size_t len, const struct tx_meta *m);
+void synack__poll_meta(struct synack_stack *st, synack_time_us now, synack__emit_meta_fn emit,
+                       void *ctx);
 int synack__ip_send(struct synack_stack *st, uint32_t dst, uint8_t proto,
                     const uint8_t *payload, size_t len);
 void synack__icmp_error(struct synack_stack *st, uint8_t type, uint8_t code,
