@@ -5,10 +5,12 @@ const struct tool_cmd tool_cmds[] = {
      "demo [--scenario handshake|refused|simopen|simclose|lossy] [--seed N]\n"
      "      two stacks in virtual time, drawn as a time-sequence diagram"},
     {"serve", tool_serve,
-     "serve --tun NAME --addr IP [--host-addr IP/PREFIX] --port P --app echo|discard|chargen|http\n"
-     "      [--root DIR] [--backlog N] [--pcap FILE] [--trace] [--duration SECONDS]\n"
-     "      [--syncookies off|auto|always] (synack serve --help lists every option)"},
+     "serve LINK --addr IP[/PREFIX] [--host-addr IP/PREFIX] [--gateway IP] --port P\n"
+     "      --app echo|discard|chargen|http [--root DIR] [--backlog N] [--pcap FILE] [--trace]\n"
+     "      [--duration SECONDS] [--syncookies off|auto|always] [--busy-poll]\n"
+     "      (synack serve --help lists every option)"},
     {"connect", tool_connect,
-     "connect --tun NAME --addr IP [--host-addr IP/PREFIX] --to IP:PORT [--pcap FILE] [--trace]"},
+     "connect LINK --addr IP[/PREFIX] [--host-addr IP/PREFIX] [--gateway IP] --to IP:PORT\n"
+     "      [--pcap FILE] [--trace] [--busy-poll] (synack connect --help lists every option)"},
     {NULL, NULL, NULL},
 };

@@ -1,8 +1,9 @@
-/* TUN + stack plumbing shared by `synack serve` and `synack connect` (tools/common.h). */
+/* Link + stack plumbing shared by `synack serve` and `synack connect` (tools/common.h). */
 #include "common.h"
 
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -81,43 +82,124 @@ int opt_ip_port(const char *prog, const char *opt, const char *s, uint32_t *addr
     return 0;
 }
 
+int opt_mac(const char *prog, const char *opt, const char *s, uint8_t mac[6])
+{
+    unsigned b[6];
+    char tail;
+    if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+                     &tail) != 6 || strlen(s) != 17)
+        return bad(prog, opt, s);
+    for (int k = 0; k < 6; k++) mac[k] = (uint8_t)b[k];
+    if (mac[0] & 1) {
+        fprintf(stderr, "%s: %s %s is a multicast address\n", prog, opt, s);
+        return -1;
+    }
+    if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) return bad(prog, opt, s);
+    return 0;
+}
+
 const char net_opts_usage[] =
-    "  --tun NAME            TUN device to create or attach to\n"
-    "  --addr IP             synack's own address\n"
-    "  --host-addr IP/PREFIX configure the kernel's side of the device (address, MTU, up);\n"
-    "                        without it the device is used as it is already configured\n"
-    "  --pcap FILE           write every IP packet in and out (pcap, LINKTYPE_RAW)\n"
+    "link (exactly one kind):\n"
+    "  --tun NAME            TUN device (bare IPv4) to create or attach to\n"
+    "  --offload             TUN: the kernel's offloads (64 KiB segments both ways)\n"
+    "  --tap NAME            TAP device (Ethernet) to create or attach to; synack answers ARP\n"
+    "  --mac MAC             TAP: synack's MAC (default: a random locally administered one)\n"
+    "  --xdp IFNAME          AF_XDP on an existing interface, e.g. one end of a veth pair, that\n"
+    "                        carries no kernel address (repeatable: one stack, several\n"
+    "                        interfaces; synack has --addr on each, with each one's MAC)\n"
+    "  --xdp-mode MODE       native (driver XDP), generic (skb) or auto (native, else\n"
+    "                        generic; the default)\n"
+    "  --xdp-copy            AF_XDP copy mode (default: zero-copy where the driver has it)\n"
+    "  --queues N            AF_XDP: sockets on queues 0..N-1 (default: every rx queue)\n"
+    "  --busy-poll           never sleep: spin on the device for the lowest latency (one core)\n"
+    "addresses:\n"
+    "  --addr IP[/PREFIX]    synack's own address; on Ethernet links the prefix says which\n"
+    "                        destinations are on-link (default: --host-addr's, else /24)\n"
+    "  --host-addr IP/PREFIX TUN/TAP: configure the kernel's side of the device (address, MTU,\n"
+    "                        up); without it the device is used as it is already configured\n"
+    "  --gateway IP          Ethernet links: next hop for destinations off-link\n"
+    "other:\n"
+    "  --pcap FILE           write every packet in and out (pcap: LINKTYPE_RAW on TUN,\n"
+    "                        LINKTYPE_ETHERNET with the frames on TAP and AF_XDP)\n"
     "  --trace               print state transitions and segments to stderr\n"
     "  --mtu N               link MTU (default: the device's, or 1500 with --host-addr)\n"
     "  --rcvbuf BYTES        per-connection receive buffer (default 512 KiB)\n"
     "  --sndbuf BYTES        per-connection send buffer (default 512 KiB)\n"
     "  --max-conns N         connections with buffers at once (default 512)\n"
-    "  --impair SPEC         impair packets in user space, like tc netem (for kernels without\n"
-    "                        it): loss=P%,delay=MSms,reorder=P%,duplicate=P%[,dir=in|out|both]\n"
-    "                        [,seed=N]; reorder = share of packets that skip the delay\n";
+    "  --impair SPEC         impair packets (or frames) in user space, like tc netem (for\n"
+    "                        kernels without it): loss=P%,delay=MSms,reorder=P%,duplicate=P%\n"
+    "                        [,dir=in|out|both][,seed=N]; reorder = share that skips the delay\n";
+
+static const char *link_opt_name(enum net_link l)
+{
+    return l == NET_LINK_TUN ? "--tun" : l == NET_LINK_TAP ? "--tap" : "--xdp";
+}
 
 int net_opt(const char *prog, struct net_opts *o, int argc, char **argv, int *i)
 {
+    static const char *const with_value[] = {
+        "--tun", "--tap", "--xdp", "--addr", "--host-addr", "--gateway", "--mac", "--xdp-mode",
+        "--queues", "--pcap", "--mtu", "--rcvbuf", "--sndbuf", "--max-conns", "--impair", NULL};
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     unsigned long u;
-    int takes = 1;
+    int known = 0;
     if (!strcmp(a, "--trace")) { o->trace = 1; return 1; }
-    if (strcmp(a, "--tun") && strcmp(a, "--addr") && strcmp(a, "--host-addr") && strcmp(a, "--pcap") &&
-        strcmp(a, "--mtu") && strcmp(a, "--rcvbuf") && strcmp(a, "--sndbuf") && strcmp(a, "--max-conns") &&
-        strcmp(a, "--impair"))
-        return 0;
+    if (!strcmp(a, "--offload")) { o->offload = 1; return 1; }
+    if (!strcmp(a, "--xdp-copy")) { o->xdp_copy = 1; return 1; }
+    if (!strcmp(a, "--busy-poll")) { o->busy_poll = 1; return 1; }
+    for (int k = 0; with_value[k]; k++)
+        if (!strcmp(a, with_value[k])) known = 1;
+    if (!known) return 0;
     if (!v) {
         fprintf(stderr, "%s: %s needs a value\n", prog, a);
         return -1;
     }
-    if (!strcmp(a, "--tun")) {
+    if (!strcmp(a, "--tun") || !strcmp(a, "--tap") || !strcmp(a, "--xdp")) {
+        enum net_link l = a[2] == 't' ? (a[4] == 'n' ? NET_LINK_TUN : NET_LINK_TAP) : NET_LINK_XDP;
         if (!*v || strlen(v) >= SYNACK_TUN_NAMSIZ) return bad(prog, a, v);
-        o->tun = v;
+        if (o->link != NET_LINK_NONE && (o->link != l || l != NET_LINK_XDP)) {
+            fprintf(stderr, "%s: one link only: %s %s and %s %s (only --xdp may be repeated)\n",
+                    prog, link_opt_name(o->link), o->ifname[0], a, v);
+            return -1;
+        }
+        for (int k = 0; k < o->nif; k++)
+            if (!strcmp(o->ifname[k], v)) {
+                fprintf(stderr, "%s: %s %s given twice\n", prog, a, v);
+                return -1;
+            }
+        if (o->nif == NET_MAX_DEVS) {
+            fprintf(stderr, "%s: at most %d interfaces\n", prog, NET_MAX_DEVS);
+            return -1;
+        }
+        o->link = l;
+        o->ifname[o->nif++] = v;
     } else if (!strcmp(a, "--addr")) {
-        if (opt_ip(prog, a, v, &o->addr) < 0) return -1;
+        if (strchr(v, '/')) {
+            if (opt_ip_prefix(prog, a, v, &o->addr, &o->addr_prefix) < 0) return -1;
+        } else if (opt_ip(prog, a, v, &o->addr) < 0) {
+            return -1;
+        }
         o->have_addr = 1;
     } else if (!strcmp(a, "--host-addr")) {
         if (opt_ip_prefix(prog, a, v, &o->host_addr, &o->host_prefix) < 0) return -1;
+    } else if (!strcmp(a, "--gateway")) {
+        if (opt_ip(prog, a, v, &o->gateway) < 0) return -1;
+        if (!o->gateway) return bad(prog, a, v);
+    } else if (!strcmp(a, "--mac")) {
+        if (opt_mac(prog, a, v, o->mac) < 0) return -1;
+        o->have_mac = 1;
+    } else if (!strcmp(a, "--xdp-mode")) {
+        if (!strcmp(v, "auto")) o->xdp_mode = SYNACK_XDP_MODE_AUTO;
+        else if (!strcmp(v, "native")) o->xdp_mode = SYNACK_XDP_MODE_NATIVE;
+        else if (!strcmp(v, "generic")) o->xdp_mode = SYNACK_XDP_MODE_GENERIC;
+        else {
+            fprintf(stderr, "%s: bad value '%s' for --xdp-mode (native, generic, auto)\n", prog, v);
+            return -1;
+        }
+        o->have_xdp_mode = 1;
+    } else if (!strcmp(a, "--queues")) {
+        if (opt_uint(prog, a, v, 1, 256, &u) < 0) return -1;
+        o->queues = (unsigned)u;
     } else if (!strcmp(a, "--pcap")) {
         o->pcap = v;
     } else if (!strcmp(a, "--mtu")) {
@@ -135,8 +217,49 @@ int net_opt(const char *prog, struct net_opts *o, int argc, char **argv, int *i)
         if (opt_uint(prog, a, v, 1, 1u << 20, &u) < 0) return -1;
         o->max_conns = (unsigned)u;
     }
-    *i += takes;
+    *i += 1;
     return 1;
+}
+
+int net_opts_check(const char *prog, const struct net_opts *o)
+{
+    const char *only = NULL, *need = NULL;
+    if (o->link == NET_LINK_NONE) {
+        fprintf(stderr, "%s: a link is required: --tun NAME, --tap NAME or --xdp IFNAME\n", prog);
+        return -1;
+    }
+    if (!o->have_addr) {
+        fprintf(stderr, "%s: --addr is required\n", prog);
+        return -1;
+    }
+    if (o->offload && o->link != NET_LINK_TUN) only = "--offload needs --tun";
+    else if (o->have_mac && o->link != NET_LINK_TAP) only = "--mac needs --tap";
+    else if ((o->have_xdp_mode || o->xdp_copy || o->queues) && o->link != NET_LINK_XDP)
+        only = "--xdp-mode, --xdp-copy and --queues need --xdp";
+    else if (o->gateway && o->link == NET_LINK_TUN)
+        only = "--gateway needs an Ethernet link (--tap or --xdp); on TUN the kernel is the next hop";
+    else if (o->host_prefix && o->link == NET_LINK_XDP)
+        only = "--host-addr is for TUN and TAP; an --xdp interface carries no kernel address";
+    if (only) {
+        fprintf(stderr, "%s: %s\n", prog, only);
+        return -1;
+    }
+    int prefix = o->addr_prefix ? o->addr_prefix : o->host_prefix ? o->host_prefix : 24;
+    uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
+    char a[16], b[16];
+    if (o->host_prefix && (o->host_addr & mask) != (o->addr & mask) && o->link != NET_LINK_TUN)
+        need = "is not in the prefix of";
+    if (need) {
+        fprintf(stderr, "%s: --addr %s %s --host-addr %s/%d\n", prog, synack_ip_str(o->addr, a),
+                need, synack_ip_str(o->host_addr, b), o->host_prefix);
+        return -1;
+    }
+    if (o->gateway && (o->gateway & mask) != (o->addr & mask)) {
+        fprintf(stderr, "%s: --gateway %s is not on-link (--addr %s/%d)\n", prog,
+                synack_ip_str(o->gateway, a), synack_ip_str(o->addr, b), prefix);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- clocks ---- */
@@ -262,13 +385,15 @@ static double impair_rand(struct impair *im)
     return (double)((im->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
-static void deliver(struct net *n, int dir, const uint8_t *pkt, size_t len, synack_time_us now);
+static void deliver(struct net *n, int dir, int dev, const uint8_t *pkt, size_t len,
+                    synack_time_us now);
 
-/* Runs one packet through the impairment of direction dir (0 in, 1 out). */
-static void impair_pass(struct net *n, int dir, const uint8_t *pkt, size_t len, synack_time_us now)
+/* Runs one frame through the impairment of direction dir (0 in, 1 out). */
+static void impair_pass(struct net *n, int dir, int dev, const uint8_t *pkt, size_t len,
+                        synack_time_us now)
 {
     struct impair *im = &n->imp;
-    if (!(im->dirs & (1 << dir))) { deliver(n, dir, pkt, len, now); return; }
+    if (!(im->dirs & (1 << dir))) { deliver(n, dir, dev, pkt, len, now); return; }
     if (impair_rand(im) < im->loss) { im->lost[dir]++; return; }
     int copies = 1;
     if (impair_rand(im) < im->dup) { copies = 2; im->duped[dir]++; }
@@ -276,19 +401,20 @@ static void impair_pass(struct net *n, int dir, const uint8_t *pkt, size_t len, 
         struct impair_q *q = &im->q[dir];
         if (im->delay == 0 || impair_rand(im) < im->reorder) {
             if (im->delay) im->reordered[dir]++;
-            deliver(n, dir, pkt, len, now);
+            deliver(n, dir, dev, pkt, len, now);
             continue;
         }
         if (q->count == q->cap || len > q->slot) { im->overflow[dir]++; continue; }
         unsigned slot = (q->head + q->count) % q->cap;
         memcpy(q->buf + (size_t)slot * q->slot, pkt, len);
         q->len[slot] = (uint32_t)len;
+        q->ifx[slot] = (uint8_t)dev;
         q->at[slot] = now + im->delay;
         q->count++;
     }
 }
 
-/* Releases the packets whose delay is over. */
+/* Releases the frames whose delay is over. */
 static void impair_release(struct net *n, int dir)
 {
     struct impair_q *q = &n->imp.q[dir];
@@ -298,7 +424,7 @@ static void impair_release(struct net *n, int dir)
         unsigned slot = q->head;
         q->head = (q->head + 1) % q->cap;
         q->count--;
-        deliver(n, dir, q->buf + (size_t)slot * q->slot, q->len[slot], now);
+        deliver(n, dir, q->ifx[slot], q->buf + (size_t)slot * q->slot, q->len[slot], now);
     }
 }
 
@@ -312,9 +438,49 @@ static synack_time_us impair_next(const struct net *n)
     return t;
 }
 
+/* ---- device failures ---- */
+
+/* errno values with which a device says it is gone (netdev.h). */
+static int gone_errno(int e)
+{
+    return e == ENODEV || e == ENXIO || e == EBADFD || e == ENETDOWN || e == EIO;
+}
+
+/* Transient: try again at the next step. */
+static int transient_errno(int e)
+{
+    return e == EAGAIN || e == EINTR || e == ENOBUFS || e == EBUSY;
+}
+
+/* Records that device i failed with errno e: one message, and every later step fails. */
+static void dev_failed(struct net *n, int i, int e)
+{
+    if (n->failed) return;
+    n->failed = e ? e : EIO;
+    /* a deleted interface reads EBADFD or ENXIO on its fd: say what happened */
+    if (gone_errno(n->failed) && n->ifindex[i] && if_nametoindex(n->dev[i]->name) != n->ifindex[i])
+        n->failed = ENODEV;
+    if (gone_errno(n->failed))
+        fprintf(stderr, "%s: device %s went away: %s\n", n->prog, n->dev[i]->name, strerror(n->failed));
+    else
+        fprintf(stderr, "%s: device %s failed: %s\n", n->prog, n->dev[i]->name, strerror(n->failed));
+}
+
+/* A deleted interface does not always wake the fd: every NET_CHECK_US, check that each
+ * interface still exists under its name with the same index. */
+static void check_devices(struct net *n, synack_time_us now)
+{
+    if (now < n->next_check) return;
+    n->next_check = now + NET_CHECK_US;
+    for (int i = 0; i < n->ndev && !n->failed; i++) {
+        unsigned idx = if_nametoindex(n->dev[i]->name);
+        if (n->ifindex[i] && idx != n->ifindex[i]) dev_failed(n, i, ENODEV);
+    }
+}
+
 /* ---- open / close ---- */
 
-/* The kernel queues packets for the TUN fd in a ring of txqueuelen packets (500 by default)
+/* The kernel queues packets for a TUN/TAP fd in a ring of txqueuelen packets (500 by default)
  * and drops what does not fit. When the host is busy (many client processes) the stack may not
  * read for a while, and lost ACKs then cost retransmission timeouts: a longer ring avoids it. */
 static void set_txqueuelen(const char *name, int qlen)
@@ -344,51 +510,117 @@ static unsigned device_mtu(const char *name)
     return mtu;
 }
 
+static const char *mac_str(const uint8_t m[6], char out[18])
+{
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    return out;
+}
+
+/* Opens the devices of o into n->dev[]. 0 or -1 (printed). */
+static int open_devices(struct net *n, const struct net_opts *o)
+{
+    char ip[16];
+    for (int i = 0; i < o->nif; i++) {
+        const char *name = o->ifname[i];
+        struct synack_netdev *d = NULL;
+        if (o->link == NET_LINK_TUN) {
+            struct synack_tun_config tc;
+            memset(&tc, 0, sizeof tc);
+            tc.offload = o->offload;
+            /* with --host-addr the MTU is ours to set: at open, so that d->mtu follows */
+            if (o->host_prefix) tc.mtu = o->mtu ? o->mtu : 1500;
+            d = synack_netdev_open_tun(name, &tc);
+            if (!d) {
+                fprintf(stderr, "%s: cannot open TUN device %s: %s\n", n->prog, name, strerror(errno));
+                return -1;
+            }
+        } else if (o->link == NET_LINK_TAP) {
+            d = synack_netdev_open_tap(name, o->have_mac ? o->mac : NULL);
+            if (!d) {
+                fprintf(stderr, "%s: cannot open TAP device %s: %s\n", n->prog, name, strerror(errno));
+                return -1;
+            }
+        } else {
+            struct synack_xdp_config xc;
+            memset(&xc, 0, sizeof xc);
+            xc.mode = o->xdp_mode;
+            xc.zerocopy = o->xdp_copy ? -1 : 0;
+            xc.nqueues = o->queues;
+            xc.busy_poll = o->busy_poll;
+            if (!synack_xdp_available()) {
+                fprintf(stderr, "%s: this build has no AF_XDP (install libxdp-dev and libbpf-dev, "
+                                "then rebuild)\n", n->prog);
+                return -1;
+            }
+            d = synack_netdev_open_xdp(name, &xc);
+            if (!d) {
+                int e = errno;
+                const char *why = synack_xdp_last_error();
+                fprintf(stderr, "%s: cannot open AF_XDP on %s: %s\n", n->prog, name,
+                        why && *why ? why : strerror(e));
+                return -1;
+            }
+        }
+        n->dev[n->ndev] = d;
+        n->ifindex[n->ndev] = if_nametoindex(d->name);
+        n->ndev++;
+        if (!d->mtu) d->mtu = device_mtu(d->name);
+        if (o->link != NET_LINK_XDP && o->host_prefix) {
+            /* TUN: the MTU was set at open. TAP: the device's MTU stays (its driver sized its
+             * buffers for it), or goes down to --mtu; never up. */
+            unsigned mtu = o->link == NET_LINK_TAP && o->mtu && o->mtu < d->mtu ? o->mtu : 0;
+            if (synack_tun_configure(d->name, o->host_addr, o->host_prefix, mtu) < 0) {
+                fprintf(stderr, "%s: cannot configure %s with %s/%d: %s\n", n->prog, d->name,
+                        synack_ip_str(o->host_addr, ip), o->host_prefix, strerror(errno));
+                return -1;
+            }
+            set_txqueuelen(d->name, 8192);
+        }
+    }
+    /* The stack's MTU: --mtu, never above any device's. */
+    unsigned mtu = 0;
+    for (int i = 0; i < n->ndev; i++)
+        if (n->dev[i]->mtu && (!mtu || n->dev[i]->mtu < mtu)) mtu = n->dev[i]->mtu;
+    if (!mtu) mtu = 1500;
+    if (o->mtu && o->mtu < mtu) mtu = o->mtu;
+    if (o->mtu > mtu)
+        fprintf(stderr, "%s: --mtu %u is above the device's %u: using %u\n", n->prog, o->mtu, mtu, mtu);
+    n->mtu = mtu;
+    unsigned fmax = 0;
+    for (int i = 0; i < n->ndev; i++)
+        if (n->dev[i]->mtu > fmax) fmax = n->dev[i]->mtu;
+    if (fmax < mtu) fmax = mtu;
+    n->frame_max = o->offload ? 65536 : fmax + (o->link == NET_LINK_TUN ? 0 : SYNACK_ETH_HLEN);
+    /* description for messages: "tun syn0", "xdp veth0,veth1" */
+    size_t k = (size_t)snprintf(n->desc, sizeof n->desc, "%s ", n->dev[0]->ops->name);
+    for (int i = 0; i < n->ndev && k < sizeof n->desc; i++)
+        k += (size_t)snprintf(n->desc + k, sizeof n->desc - k, "%s%s", i ? "," : "", n->dev[i]->name);
+    return 0;
+}
+
 int net_open(struct net *n, const char *prog, const struct net_opts *o, struct synack_config *cfg)
 {
-    char name[SYNACK_TUN_NAMSIZ];
-    char ip[16];
+    char ip[16], mac[18];
     int rc;
-    memset(n->nstate, 0, sizeof n->nstate);
+    memset(n, 0, sizeof *n);
     n->prog = prog;
     n->trace = o->trace;
     n->t0 = net_now();
     n->wall_offset = wall_offset();
-    n->tx_errors = 0;
-    n->st = NULL;
-    n->pcap = NULL;
-    n->conn_state = NULL;
-    n->nconn_state = 0;
-    n->rxq = NULL;
-    n->rxq_len = NULL;
-    n->rxq_head = n->rxq_count = n->since_fill = 0;
-    memset(&n->imp, 0, sizeof n->imp);
+    n->link = o->link;
+    n->busy_poll = o->busy_poll;
+    n->rx_fill_dev = n->rx_feed_dev = 0;
+    n->next_check = n->t0 + NET_CHECK_US;
 
-    n->tun = synack_tun_open(o->tun, name);
-    if (!n->tun) {
-        fprintf(stderr, "%s: cannot open TUN device %s: %s\n", prog, o->tun, strerror(errno));
-        return -1;
-    }
-    if (o->host_prefix) {
-        n->mtu = o->mtu ? o->mtu : 1500;
-        if (synack_tun_configure(name, o->host_addr, o->host_prefix, n->mtu) < 0) {
-            fprintf(stderr, "%s: cannot configure %s with %s/%d: %s\n", prog, name,
-                    synack_ip_str(o->host_addr, ip), o->host_prefix, strerror(errno));
-            goto fail;
-        }
-        set_txqueuelen(name, 8192);
-    } else {
-        unsigned dev = device_mtu(name);
-        n->mtu = o->mtu ? o->mtu : dev ? dev : 1500;
-        if (dev && n->mtu > dev) n->mtu = dev;
-    }
-    n->rxq_slot = n->mtu < 2048 ? 2048 : n->mtu;
+    if (open_devices(n, o) < 0) goto fail;
+    n->rxq_slot = n->frame_max < 2048 ? 2048 : (n->frame_max + 63) / 64 * 64;
     n->rxq_cap = NET_RXQ_BYTES / n->rxq_slot;
     if (n->rxq_cap > NET_RXQ_MAX) n->rxq_cap = NET_RXQ_MAX;
     if (n->rxq_cap < NET_BATCH) n->rxq_cap = NET_BATCH;
     n->rxq = malloc((size_t)n->rxq_cap * n->rxq_slot);
     n->rxq_len = malloc(n->rxq_cap * sizeof *n->rxq_len);
-    if (!n->rxq || !n->rxq_len) {
+    n->rxq_if = malloc(n->rxq_cap);
+    if (!n->rxq || !n->rxq_len || !n->rxq_if) {
         fprintf(stderr, "%s: out of memory\n", prog);
         goto fail;
     }
@@ -398,12 +630,14 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
         if (!n->imp.rng) n->imp.rng = 1;
         for (int d = 0; d < 2; d++) {
             struct impair_q *q = &n->imp.q[d];
-            q->slot = n->mtu;
-            q->cap = 4096;
+            q->slot = n->frame_max;
+            q->cap = (32u << 20) / q->slot;
+            if (q->cap > 4096) q->cap = 4096;
             q->buf = malloc((size_t)q->cap * q->slot);
             q->len = malloc(q->cap * sizeof *q->len);
+            q->ifx = malloc(q->cap);
             q->at = malloc(q->cap * sizeof *q->at);
-            if (!q->buf || !q->len || !q->at) {
+            if (!q->buf || !q->len || !q->ifx || !q->at) {
                 fprintf(stderr, "%s: out of memory\n", prog);
                 goto fail;
             }
@@ -439,16 +673,40 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
         goto fail;
     }
     synack_set_now(n->st, net_now());
+    if (n->link != NET_LINK_TUN) {
+        struct synack_eth_config ec;
+        int prefix = o->addr_prefix ? o->addr_prefix : o->host_prefix ? o->host_prefix : 24;
+        synack_eth_config_default(&ec);
+        ec.gateway = o->gateway;
+        rc = synack_eth_new(n->st, &ec, &n->eth);
+        if (rc < 0) {
+            fprintf(stderr, "%s: cannot create the Ethernet layer: %s\n", prog, strerror(-rc));
+            goto fail;
+        }
+        for (int i = 0; i < n->ndev; i++) {
+            n->ethif[i] = synack_eth_add_if(n->eth, n->dev[i]->mac, prefix);
+            if (n->ethif[i] < 0) {
+                fprintf(stderr, "%s: cannot add interface %s (MAC %s): %s\n", prog, n->dev[i]->name,
+                        mac_str(n->dev[i]->mac, mac), strerror(-n->ethif[i]));
+                goto fail;
+            }
+        }
+    }
     if (o->pcap) {
-        n->pcap = synack_pcap_open(o->pcap);
+        n->pcap = n->link == NET_LINK_TUN ? synack_pcap_open(o->pcap)
+                                          : synack_pcap_open_linktype(o->pcap, SYNACK_PCAP_LINKTYPE_ETHERNET);
         if (!n->pcap) {
             fprintf(stderr, "%s: cannot write %s: %s\n", prog, o->pcap, strerror(errno));
             goto fail;
         }
     }
-    if (n->trace)
-        fprintf(stderr, "[%4d.%06d] %s on %s: stack %s, mtu %u\n", 0, 0, prog, name,
+    if (n->trace) {
+        fprintf(stderr, "[%4d.%06d] %s on %s: stack %s, mtu %u\n", 0, 0, prog, n->desc,
                 synack_ip_str(o->addr, ip), n->mtu);
+        for (int i = 0; n->eth && i < n->ndev; i++)
+            fprintf(stderr, "[%4d.%06d] interface %d %s: MAC %s, mtu %u\n", 0, 0, n->ethif[i],
+                    n->dev[i]->name, mac_str(n->dev[i]->mac, mac), n->dev[i]->mtu);
+    }
     return 0;
 fail:
     net_close(n);
@@ -459,16 +717,19 @@ void net_close(struct net *n)
 {
     if (n->pcap) synack_pcap_close(n->pcap);
     n->pcap = NULL;
+    if (n->eth) synack_eth_free(n->eth);
+    n->eth = NULL;
     if (n->st) synack_stack_free(n->st);
     n->st = NULL;
-    synack_tun_close(n->tun);
-    n->tun = NULL;
+    for (int i = 0; i < n->ndev; i++) synack_netdev_close(n->dev[i]);
+    n->ndev = 0;
     free(n->conn_state);
     n->conn_state = NULL;
     n->nconn_state = 0;
     for (int d = 0; d < 2; d++) {
         free(n->imp.q[d].buf);
         free(n->imp.q[d].len);
+        free(n->imp.q[d].ifx);
         free(n->imp.q[d].at);
     }
     if (n->imp.on && n->trace)
@@ -481,120 +742,259 @@ void net_close(struct net *n)
     memset(&n->imp, 0, sizeof n->imp);
     free(n->rxq);
     free(n->rxq_len);
+    free(n->rxq_if);
     n->rxq = NULL;
     n->rxq_len = NULL;
+    n->rxq_if = NULL;
 }
 
 /* ---- the loop's steps ---- */
 
+static synack_time_us stack_deadline(const struct net *n)
+{
+    return n->eth ? synack_eth_poll_at(n->eth) : synack_poll_at(n->st);
+}
+
 int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadline, unsigned *ready)
 {
     int fds[SYNACK_LOOP_MAX_FDS];
-    synack_time_us d = synack_poll_at(n->st);
+    unsigned mask = 0;
+    int nfds = 0;
+    *ready = 0;
+    if (n->failed) return -1;
+    synack_time_us d = stack_deadline(n);
     if (deadline < d) d = deadline;
     if (impair_next(n) < d) d = impair_next(n);
-    if (n->rxq_count) d = 0; /* packets already read are waiting: just look at the fds */
-    fds[0] = synack_tun_fd(n->tun);
-    for (int i = 0; i < nextra && i + 1 < SYNACK_LOOP_MAX_FDS; i++) fds[i + 1] = extra[i];
-    int r = synack_loop_wait(fds, 1 + nextra, d, ready);
+    if (n->next_check < d) d = n->next_check;
+    if (n->rxq_count || n->busy_poll) d = 0; /* frames waiting, or spinning: just look */
+    for (int i = 0; i < n->ndev; i++) fds[nfds++] = n->dev[i]->fd;
+    for (int i = 0; i < nextra && nfds < SYNACK_LOOP_MAX_FDS; i++) fds[nfds++] = extra[i];
+    int r = synack_loop_wait(fds, nfds, d, &mask);
     if (r < 0) {
-        *ready = 0;
         if (errno == EINTR) return 0;
         fprintf(stderr, "%s: wait: %s\n", n->prog, strerror(errno));
         return -1;
     }
-    if (n->rxq_count || impair_next(n) <= net_now()) *ready |= 1;
+    n->dev_ready = mask & ((1u << n->ndev) - 1);
+    if (n->busy_poll) n->dev_ready = (1u << n->ndev) - 1;
+    check_devices(n, net_now());
+    if (n->failed) return -1;
+    if (n->dev_ready || n->rxq_count || impair_next(n) <= net_now()) *ready |= 1;
+    for (int i = 0; i < nextra; i++)
+        if (mask & (1u << (n->ndev + i))) *ready |= 2u << i;
     return (int)*ready;
 }
 
-/* Reads up to max packets from the TUN into the receive queue. */
-static void rxq_fill(struct net *n, unsigned max)
+/* rx_burst callback of the drain during emit: copy the frame into the receive queue. */
+static void rx_to_queue(void *ctx, const uint8_t *frame, size_t len)
 {
-    while (max-- && n->rxq_count < n->rxq_cap) {
-        unsigned slot = (n->rxq_head + n->rxq_count) % n->rxq_cap;
-        uint8_t *buf = n->rxq + (size_t)slot * n->rxq_slot;
-        ssize_t r = synack_tun_read(n->tun, buf, n->rxq_slot);
-        if (r < 0) {
-            if (errno == EMSGSIZE) continue; /* discarded and counted by the driver */
-            if (errno != EAGAIN && errno != EINTR && n->tx_errors++ == 0)
-                fprintf(stderr, "%s: reading %s: %s\n", n->prog, synack_tun_name(n->tun),
-                        strerror(errno));
-            return;
-        }
-        n->rxq_len[slot] = (uint32_t)r;
-        n->rxq_count++;
+    struct net *n = ctx;
+    if (n->rxq_count == n->rxq_cap || len > n->rxq_slot) {
+        n->dev[n->rx_fill_dev]->stats.rx_dropped++;
+        return;
+    }
+    unsigned slot = (n->rxq_head + n->rxq_count) % n->rxq_cap;
+    memcpy(n->rxq + (size_t)slot * n->rxq_slot, frame, len);
+    n->rxq_len[slot] = (uint32_t)len;
+    n->rxq_if[slot] = (uint8_t)n->rx_fill_dev;
+    n->rxq_count++;
+}
+
+/* rx_burst callback of net_rx(): the frame goes to the stack from the device's buffer. */
+static void rx_to_stack(void *ctx, const uint8_t *frame, size_t len)
+{
+    struct net *n = ctx;
+    if (n->imp.on) impair_pass(n, 0, n->rx_feed_dev, frame, len, n->rx_now);
+    else deliver(n, 0, n->rx_feed_dev, frame, len, n->rx_now);
+}
+
+/* rx_burst on device i; a failure is recorded. Returns frames or -1. */
+static int dev_rx(struct net *n, int i, synack_netdev_rx_fn fn, unsigned max)
+{
+    struct synack_netdev *d = n->dev[i];
+    int r = d->ops->rx_burst(d, fn, n, max);
+    if (r < 0) {
+        if (transient_errno(errno)) return 0;
+        dev_failed(n, i, errno);
+    }
+    return r;
+}
+
+/* Reads what every device has (up to the queue's room) into the receive queue. */
+static void rxq_fill(struct net *n)
+{
+    for (int i = 0; i < n->ndev && !n->failed; i++) {
+        unsigned room = n->rxq_cap - n->rxq_count;
+        if (!room) return;
+        n->rx_fill_dev = i;
+        dev_rx(n, i, rx_to_queue, room);
     }
 }
 
 int net_rx(struct net *n)
 {
-    int fed = 0;
-    rxq_fill(n, NET_BATCH);
-    synack_time_us now = net_now();
-    /* At most rx_budget packets between two polls: each may queue a reply (a SYN-ACK for every
-     * SYN of a flood) in the stack's transmit queue, which holds tx_queue_frames until
-     * synack_poll(); what is left stays in rxq for the next step, which comes at once.
+    unsigned fed = 0;
+    if (n->failed) return -1;
+    n->rx_now = net_now();
+    /* At most rx_budget frames between two polls: each may queue a reply (a SYN-ACK for every
+     * SYN of a flood) in the stack's transmit queue, which holds tx_queue_frames until the
+     * poll; what is left stays in rxq, or in the device, for the next step, which comes at
+     * once. Frames read during the last burst come first: they arrived first.
      * IPv6 and anything else that is not IPv4 (the kernel sends router solicitations and
      * the like on a fresh device) is left to the stack to count and drop. */
-    while (n->rxq_count && (unsigned)fed < n->rx_budget) {
+    while (n->rxq_count && fed < n->rx_budget) {
         unsigned slot = n->rxq_head;
         n->rxq_head = (n->rxq_head + 1) % n->rxq_cap;
         n->rxq_count--;
-        if (n->imp.on) impair_pass(n, 0, n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot], now);
-        else deliver(n, 0, n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot], now);
+        if (n->imp.on)
+            impair_pass(n, 0, n->rxq_if[slot], n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot], n->rx_now);
+        else
+            deliver(n, 0, n->rxq_if[slot], n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot], n->rx_now);
         fed++;
     }
+    int got_any = 0;
+    for (int i = 0; i < n->ndev && fed < n->rx_budget; i++) {
+        if (!(n->dev_ready & (1u << i))) continue;
+        unsigned max = n->rx_budget - fed < NET_BATCH ? n->rx_budget - fed : NET_BATCH;
+        n->rx_feed_dev = i;
+        int r = dev_rx(n, i, rx_to_stack, max);
+        if (r < 0) return -1;
+        if (r > 0) got_any = 1;
+        fed += (unsigned)r;
+        /* A device whose batch came back full may have more: look again at the next wait. */
+    }
+    /* A readable fd that keeps giving nothing (an error or hang-up the driver did not report)
+     * would make the loop spin: after a few such wakes, look at why. */
+    if (n->dev_ready && !got_any && !n->busy_poll) {
+        if (++n->idle_wakes >= 64) {
+            n->idle_wakes = 0;
+            for (int i = 0; i < n->ndev; i++) {
+                struct pollfd p = {.fd = n->dev[i]->fd, .events = POLLIN};
+                if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+                    unsigned idx = if_nametoindex(n->dev[i]->name);
+                    dev_failed(n, i, idx != n->ifindex[i] ? ENODEV : EIO);
+                    return -1;
+                }
+            }
+            usleep(1000); /* spurious wakes: never spin */
+        }
+    } else {
+        n->idle_wakes = 0;
+    }
+    n->dev_ready = 0;
     impair_release(n, 0);
-    return fed;
+    return (int)fed;
 }
 
-/* A packet crosses between the TUN and the stack: dir 0 into synack_input(), 1 to the TUN. */
-static void deliver(struct net *n, int dir, const uint8_t *pkt, size_t len, synack_time_us now)
+/* A frame crosses between a device and the stack: dir 0 into the stack, 1 to device dev. */
+static void deliver(struct net *n, int dir, int dev, const uint8_t *pkt, size_t len, synack_time_us now)
 {
     if (dir == 0) {
         if (n->pcap) synack_pcap_write(n->pcap, now + n->wall_offset, pkt, len);
-        synack_input(n->st, now, pkt, len);
+        if (n->eth) synack_eth_input(n->eth, now, n->ethif[dev], pkt, len);
+        else synack_input(n->st, now, pkt, len);
         return;
     }
-    if (synack_tun_write(n->tun, pkt, len) < 0) {
-        if (n->tx_errors++ == 0 && errno != EAGAIN)
-            fprintf(stderr, "%s: writing to %s: %s\n", n->prog, synack_tun_name(n->tun), strerror(errno));
+    if (n->failed) return;
+    struct synack_netdev *d = n->dev[dev];
+    if (d->ops->tx(d, pkt, len) < 0) {
+        int e = errno;
+        if (e == EMSGSIZE || transient_errno(e)) {
+            if (n->tx_errors++ == 0 && e == EMSGSIZE)
+                fprintf(stderr, "%s: a %zu-byte frame is too large for %s\n", n->prog, len, d->name);
+            return;
+        }
+        dev_failed(n, dev, e);
+        return;
     }
+    n->txdirty[dev] = 1;
 }
 
-static void emit(void *ctx, const uint8_t *pkt, size_t len)
+/* Every frame the stack emits: pcap, --impair, the device; and now and then a drain of what
+ * the devices received meanwhile. */
+static void emit_frame(struct net *n, int dev, const uint8_t *pkt, size_t len)
 {
-    struct net *n = ctx;
     synack_time_us now = net_now();
     if (n->pcap) synack_pcap_write(n->pcap, now + n->wall_offset, pkt, len);
-    if (n->imp.on) impair_pass(n, 1, pkt, len, now);
-    else deliver(n, 1, pkt, len, now);
+    if (n->imp.on) impair_pass(n, 1, dev, pkt, len, now);
+    else deliver(n, 1, dev, pkt, len, now);
     /* What this burst makes the kernel send back is collected now rather than after it, when
      * the device's queue may have overflowed. */
-    if (++n->since_fill >= 16) {
+    if (++n->since_fill >= NET_DRAIN_EVERY) {
         n->since_fill = 0;
-        rxq_fill(n, n->rxq_cap);
+        rxq_fill(n);
     }
 }
 
-void net_tx(struct net *n)
+static void emit_ip(void *ctx, const uint8_t *pkt, size_t len)
 {
-    synack_poll(n->st, net_now(), emit, n);
+    emit_frame(ctx, 0, pkt, len);
+}
+
+static void emit_eth(void *ctx, int ifindex, const uint8_t *frame, size_t len)
+{
+    struct net *n = ctx;
+    for (int i = 0; i < n->ndev; i++)
+        if (n->ethif[i] == ifindex) { emit_frame(n, i, frame, len); return; }
+}
+
+int net_tx(struct net *n)
+{
+    if (n->failed) return -1;
+    if (n->eth) synack_eth_poll(n->eth, net_now(), emit_eth, n);
+    else synack_poll(n->st, net_now(), emit_ip, n);
     impair_release(n, 1);
+    for (int i = 0; i < n->ndev && !n->failed; i++) {
+        if (!n->txdirty[i]) continue;
+        n->txdirty[i] = 0;
+        if (n->dev[i]->ops->flush(n->dev[i]) < 0 && !transient_errno(errno)) dev_failed(n, i, errno);
+    }
+    return n->failed ? -1 : 0;
 }
 
 void net_print_counters(struct net *n, FILE *f)
 {
-    struct synack_tun_stats ts;
+    struct synack_netdev_stats s;
     for (int c = 0; c < SYNACK_NCOUNTERS; c++)
         fprintf(f, "%s %llu\n", synack_counter_name((enum synack_counter)c),
                 (unsigned long long)synack_counter_get(n->st, (enum synack_counter)c));
-    synack_tun_stats(n->tun, &ts);
-    fprintf(f, "tun_rx_packets %llu\ntun_tx_packets %llu\ntun_rx_truncated %llu\n"
-               "tun_tx_waits %llu\ntun_tx_dropped %llu\ntun_tx_errors %llu\n",
-            (unsigned long long)ts.rx_packets, (unsigned long long)ts.tx_packets,
-            (unsigned long long)ts.rx_truncated, (unsigned long long)ts.tx_waits,
-            (unsigned long long)ts.tx_dropped, (unsigned long long)ts.tx_errors);
+    if (n->eth) {
+        struct synack_eth_stats es;
+        synack_eth_stats(n->eth, &es);
+        fprintf(f, "eth_neigh_used %u\neth_neigh_max %u\neth_pending %u\n", es.neigh_used,
+                es.neigh_max, es.pending);
+    }
+    memset(&s, 0, sizeof s);
+    for (int i = 0; i < n->ndev; i++) {
+        const struct synack_netdev_stats *d = &n->dev[i]->stats;
+        s.rx_packets += d->rx_packets; s.rx_bytes += d->rx_bytes; s.rx_dropped += d->rx_dropped;
+        s.rx_batches += d->rx_batches; s.tx_packets += d->tx_packets; s.tx_bytes += d->tx_bytes;
+        s.tx_dropped += d->tx_dropped; s.tx_errors += d->tx_errors; s.tx_batches += d->tx_batches;
+        s.tx_waits += d->tx_waits;
+    }
+#define DEVSTATS(pfx, st)                                                                        \
+    fprintf(f, "%srx_packets %llu\n%srx_bytes %llu\n%srx_dropped %llu\n%srx_batches %llu\n"      \
+               "%stx_packets %llu\n%stx_bytes %llu\n%stx_dropped %llu\n%stx_errors %llu\n"       \
+               "%stx_batches %llu\n%stx_waits %llu\n",                                           \
+            pfx, (unsigned long long)(st)->rx_packets, pfx, (unsigned long long)(st)->rx_bytes,   \
+            pfx, (unsigned long long)(st)->rx_dropped, pfx, (unsigned long long)(st)->rx_batches, \
+            pfx, (unsigned long long)(st)->tx_packets, pfx, (unsigned long long)(st)->tx_bytes,   \
+            pfx, (unsigned long long)(st)->tx_dropped, pfx, (unsigned long long)(st)->tx_errors,  \
+            pfx, (unsigned long long)(st)->tx_batches, pfx, (unsigned long long)(st)->tx_waits)
+    DEVSTATS("dev_", &s);
+    if (n->ndev > 1)
+        for (int i = 0; i < n->ndev; i++) {
+            char pfx[32];
+            snprintf(pfx, sizeof pfx, "dev%d_", i);
+            DEVSTATS(pfx, &n->dev[i]->stats);
+        }
+#undef DEVSTATS
+    if (n->link == NET_LINK_TUN) /* the names of earlier versions */
+        fprintf(f, "tun_rx_packets %llu\ntun_tx_packets %llu\ntun_rx_truncated %llu\n"
+                   "tun_tx_waits %llu\ntun_tx_dropped %llu\ntun_tx_errors %llu\n",
+                (unsigned long long)s.rx_packets, (unsigned long long)s.tx_packets,
+                (unsigned long long)s.rx_dropped, (unsigned long long)s.tx_waits,
+                (unsigned long long)s.tx_dropped, (unsigned long long)s.tx_errors);
     fflush(f);
 }
 

@@ -1,8 +1,9 @@
-/* `synack connect`: dials IP:PORT from a synack stack on a TUN device and works like nc:
+/* `synack connect`: dials IP:PORT from a synack stack on a link (TUN, TAP or AF_XDP; on
+ * Ethernet links the destination is on-link or reached through --gateway) and works like nc:
  * standard input goes to the connection, the connection to standard output; at the end of
  * input the sending side is shut down (our FIN) and the program goes on reading until the
  * peer's FIN. Exit status 0 after a clean close (both FINs acknowledged), 1 with a message on
- * refusal, reset, timeout or another error, 2 on bad usage. */
+ * refusal, reset, timeout, a device that went away or another error, 2 on bad usage. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,7 +20,10 @@ static volatile sig_atomic_t stop_flag;
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: synack connect --tun NAME --addr IP [--host-addr IP/PREFIX] --to IP:PORT\n"
+    fprintf(f, "usage: synack connect --tun NAME|--tap NAME|--xdp IFNAME... --addr IP[/PREFIX]\n"
+               "                      [--host-addr IP/PREFIX] [--gateway IP] [--mac MAC] [--offload]\n"
+               "                      [--xdp-mode native|generic|auto] [--xdp-copy] [--queues N]\n"
+               "                      [--busy-poll] --to IP:PORT\n"
                "                      [--pcap FILE] [--trace] [--connect-timeout SECONDS]\n%s"
                "  --to IP:PORT          where to connect\n"
                "  --connect-timeout S   give up if not connected after S seconds (default:\n"
@@ -75,11 +79,12 @@ int tool_connect(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!no.tun || !no.have_addr || !to_port) {
-        fprintf(stderr, "%s: --tun, --addr and --to are required\n", PROG);
+    if (no.link == NET_LINK_NONE || !no.have_addr || !to_port) {
+        fprintf(stderr, "%s: a link (--tun, --tap or --xdp), --addr and --to are required\n", PROG);
         usage(stderr);
         return 2;
     }
+    if (net_opts_check(PROG, &no) < 0) return 2;
 
     uint8_t *inbuf = malloc(IOBUF), *outbuf = malloc(IOBUF);
     if (!inbuf || !outbuf) {
@@ -203,7 +208,7 @@ int tool_connect(int argc, char **argv)
         unsigned ready;
         if (net_wait(&net, &fd0, 1, connected ? SYNACK_TIME_NEVER : conn_deadline, &ready) < 0)
             goto out;
-        if (ready & 1) net_rx(&net);
+        if ((ready & 1) && net_rx(&net) < 0) goto out;
         if (ready & 2) {
             ssize_t n = read(STDIN_FILENO, inbuf, IOBUF);
             if (n > 0) inlen = (size_t)n;

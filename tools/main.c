@@ -7,7 +7,12 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: synack <command> [options]\n\ncommands:\n");
     for (const struct tool_cmd *c = tool_cmds; c->name; c++) fprintf(f, "  %s\n", c->usage);
-    fprintf(f, "  help\n");
+    fprintf(f, "  help\n\n"
+               "LINK is one of:\n"
+               "  --tun NAME [--offload]       TUN device: bare IPv4, the kernel at the other end\n"
+               "  --tap NAME [--mac MAC]       TAP device: Ethernet and ARP, the kernel at the other end\n"
+               "  --xdp IFNAME [--xdp IFNAME...] [--xdp-mode native|generic|auto] [--xdp-copy]\n"
+               "               [--queues N]    AF_XDP on interfaces without a kernel address\n");
 }
 
 int main(int argc, char **argv)

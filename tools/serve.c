@@ -1,10 +1,12 @@
-/* `synack serve`: a synack stack on a TUN device, serving one TCP port with an app (echo,
- * discard, chargen, http; tools/app.h). Runs until SIGINT/SIGTERM or --duration, then closes
- * every connection cleanly and prints the stack's counters as "name value" lines.
+/* `synack serve`: a synack stack on a link (TUN, TAP or AF_XDP), serving one TCP port with an
+ * app (echo, discard, chargen, http; tools/app.h). Runs until SIGINT/SIGTERM or --duration,
+ * then closes every connection cleanly and prints the stack's counters as "name value" lines.
+ * Exits 1 at once if the device goes away.
  *
- * The loop: wait for the TUN fd or the next deadline (the stack's, an app's, --duration's);
- * read a batch of packets into synack_input(); accept new connections; run the app of every
- * connection; synack_poll() sends what all that produced. */
+ * The loop, one wait per batch: wait for the devices' fds or the next deadline (the stack's,
+ * an app's, --duration's); feed a batch of frames to the stack; accept new connections; run
+ * the app of every connection; poll the stack, which sends what all that produced, and flush
+ * each device once (tools/common.c). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -40,7 +42,10 @@ static volatile sig_atomic_t stop_flag;
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: synack serve --tun NAME --addr IP [--host-addr IP/PREFIX] --port P\n"
+    fprintf(f, "usage: synack serve --tun NAME|--tap NAME|--xdp IFNAME... --addr IP[/PREFIX]\n"
+               "                    [--host-addr IP/PREFIX] [--gateway IP] [--mac MAC] [--offload]\n"
+               "                    [--xdp-mode native|generic|auto] [--xdp-copy] [--queues N]\n"
+               "                    [--busy-poll] --port P\n"
                "                    --app echo|discard|chargen|http [--root DIR] [--backlog N]\n"
                "                    [--syncookies off|auto|always] [--syn-backlog N] [--syncache N]\n"
                "                    [--pcap FILE] [--trace] [--duration SECONDS]\n%s"
@@ -198,11 +203,13 @@ int tool_serve(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!no.tun || !no.have_addr || !port || !app_name) {
-        fprintf(stderr, "%s: --tun, --addr, --port and --app are required\n", PROG);
+    if (no.link == NET_LINK_NONE || !no.have_addr || !port || !app_name) {
+        fprintf(stderr, "%s: a link (--tun, --tap or --xdp), --addr, --port and --app are required\n",
+                PROG);
         usage(stderr);
         return 2;
     }
+    if (net_opts_check(PROG, &no) < 0) return 2;
     if (!strcmp(app_name, "echo")) sv.app = &app_echo;
     else if (!strcmp(app_name, "discard")) sv.app = &app_discard;
     else if (!strcmp(app_name, "chargen")) sv.app = &app_chargen;
@@ -240,7 +247,7 @@ int tool_serve(int argc, char **argv)
         goto out;
     }
     fprintf(stderr, "%s: %s app on %s:%lu via %s (syncookies %s, syn backlog %u, syncache %u)\n",
-            PROG, sv.app->name, synack_ip_str(no.addr, ip), port, synack_tun_name(sv.net.tun),
+            PROG, sv.app->name, synack_ip_str(no.addr, ip), port, sv.net.desc,
             cookie_modes[syncookies], cfg.syn_backlog, cfg.syncache_entries);
 
     synack_time_us now = net_now();
@@ -275,7 +282,7 @@ int tool_serve(int argc, char **argv)
         unsigned ready;
         if (net_wait(&sv.net, NULL, 0, d, &ready) < 0) goto out;
         now = net_now();
-        if (ready & 1) net_rx(&sv.net);
+        if ((ready & 1) && net_rx(&sv.net) < 0) goto out;
         if (sv.listener >= 0) accept_all(&sv, now);
         app_next = run_conns(&sv, now);
         net_tx(&sv.net);
@@ -284,6 +291,11 @@ int tool_serve(int argc, char **argv)
     fprintf(stderr, "%s: stopped after %lu connections\n", PROG, sv.accepted);
     net_print_counters(&sv.net, stdout);
 out:
+    if (sv.net.failed) {
+        /* the device went away: no clean close is possible; the counters are still evidence */
+        fprintf(stderr, "%s: stopped: %u connections open\n", PROG, sv.nlive);
+        net_print_counters(&sv.net, stdout);
+    }
     if (sv.by_handle)
         while (sv.nlive) conn_drop(&sv, 0);
     free(sv.by_handle);

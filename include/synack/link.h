@@ -7,7 +7,8 @@
  * (+ jitter), unless a seeded PRNG decides to lose it, duplicate it or reorder it. The same seed
  * and the same sends give the same deliveries, always.
  *
- * The pcap writer records packets (LINKTYPE_RAW / IPv4) for tcpdump -r and tshark -r.
+ * The pcap writer records packets for tcpdump -r and tshark -r: bare IPv4 (LINKTYPE_RAW, the
+ * default) or, with synack_pcap_open_linktype(), another link type such as Ethernet frames.
  */
 #ifndef SYNACK_LINK_H
 #define SYNACK_LINK_H
@@ -50,9 +51,14 @@ void synack_memlink_stats(const struct synack_memlink *l, struct synack_memlink_
 
 /* ---- pcap writer ---- */
 struct synack_pcap;
+/** pcap link types: bare IPv4 packets, Ethernet II frames. */
+#define SYNACK_PCAP_LINKTYPE_RAW 101u
+#define SYNACK_PCAP_LINKTYPE_ETHERNET 1u
 /** Opens path for writing and writes the global header (LINKTYPE_RAW = 101, snaplen 65535). */
 struct synack_pcap *synack_pcap_open(const char *path);
-/** Records one IPv4 packet stamped with now (microseconds). */
+/** The same with another link type (e.g. SYNACK_PCAP_LINKTYPE_ETHERNET: records are frames). */
+struct synack_pcap *synack_pcap_open_linktype(const char *path, uint32_t linktype);
+/** Records one packet (or frame) stamped with now (microseconds). */
 void synack_pcap_write(struct synack_pcap *p, synack_time_us now, const uint8_t *pkt, size_t len);
 /** synack_pcap_write with a void * first argument, to pass to synack_memlink_set_tap(l,
  *  synack_pcap_tap, p). */

@@ -1,8 +1,9 @@
 /* The pcap writer of link.h: classic libpcap format (magic 0xa1b2c3d4, version 2.4,
- * microsecond timestamps, snaplen 65535, linktype 101 = LINKTYPE_RAW, i.e. bare IPv4), which
- * tcpdump -r and tshark -r read.
+ * microsecond timestamps, snaplen 65535, linktype 101 = LINKTYPE_RAW, i.e. bare IPv4, or another
+ * link type such as 1 = LINKTYPE_ETHERNET), which tcpdump -r and tshark -r read.
  *
- * Call order: synack_pcap_open(path) writes the 24-byte global header; synack_pcap_write() (or
+ * Call order: synack_pcap_open(path) (or synack_pcap_open_linktype(path, linktype)) writes the
+ * 24-byte global header; synack_pcap_write() (or
  * synack_pcap_tap() as a memlink tap) appends one 16-byte record header plus the packet, stamped
  * with now (negative times are written as 0) and cut to the snaplen; synack_pcap_close() flushes
  * and frees. Every field is written little-endian whatever the host, so files are byte-for-byte
@@ -14,7 +15,6 @@
 #include "synack/link.h"
 
 #define PCAP_SNAPLEN 65535u
-#define PCAP_LINKTYPE_RAW 101u
 
 struct synack_pcap {
     FILE *f;
@@ -29,6 +29,11 @@ static void put32(uint8_t *b, uint32_t v)
 
 struct synack_pcap *synack_pcap_open(const char *path)
 {
+    return synack_pcap_open_linktype(path, SYNACK_PCAP_LINKTYPE_RAW);
+}
+
+struct synack_pcap *synack_pcap_open_linktype(const char *path, uint32_t linktype)
+{
     struct synack_pcap *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->f = fopen(path, "wb");
@@ -40,7 +45,7 @@ struct synack_pcap *synack_pcap_open(const char *path)
     put32(h + 8, 0);             /* thiszone */
     put32(h + 12, 0);            /* sigfigs */
     put32(h + 16, PCAP_SNAPLEN); /* snaplen */
-    put32(h + 20, PCAP_LINKTYPE_RAW);
+    put32(h + 20, linktype);
     if (fwrite(h, sizeof h, 1, p->f) != 1) p->err = 1;
     return p;
 }
