@@ -74,7 +74,12 @@ struct synack_netdev {
     const struct synack_netdev_ops *ops;
     enum synack_netdev_kind kind;
     char name[16];          /**< the interface's name */
-    int fd;                 /**< readable when frames wait (one fd even with several queues) */
+    int fd;                 /**< readable when frames wait (one fd even with several queues;
+                                 AF_XDP: the socket's fd, or an epoll fd holding every socket).
+                                 An AF_XDP socket does not become readable when its interface
+                                 goes down or away: rx_burst reports that (ENETDOWN, ENXIO) on
+                                 its next call, so loops should also call it after a wait that
+                                 timed out */
     unsigned mtu;           /**< IP MTU: largest IPv4 packet (frames are 14 bytes more) */
     uint8_t mac[6];         /**< ETH kinds: the MAC synack sends from and answers to */
     struct synack_netdev_stats stats;
@@ -125,16 +130,40 @@ struct synack_xdp_config {
     unsigned nqueues;       /**< sockets, one per queue from `queue` (0: every rx queue) */
     unsigned frames;        /**< UMEM frames per socket (default 4096, power of two) */
     unsigned ring_size;     /**< rx/tx/fill/completion ring entries (default 2048) */
-    int busy_poll;          /**< 1: SO_PREFER_BUSY_POLL/SO_BUSY_POLL where the kernel has them */
+    int busy_poll;          /**< 1: SO_PREFER_BUSY_POLL, SO_BUSY_POLL (20 us) and
+                                 SO_BUSY_POLL_BUDGET (64) on every socket, best effort; callers
+                                 then call rx_burst in a loop instead of waiting on fd */
+    unsigned frame_size;    /**< bytes per UMEM frame: 2048 (default) up to the page size, a
+                                 power of two. The kernel keeps 256 bytes of headroom, so the
+                                 device's mtu is at most frame_size - 256 - 14 */
+};
+/** What an open AF_XDP device ended up with (synack_netdev_xdp_info). */
+struct synack_xdp_info {
+    int native;             /**< 1: driver (native) XDP, 0: generic (skb) XDP */
+    int zerocopy;           /**< 1: sockets bound XDP_ZEROCOPY, 0: XDP_COPY */
+    unsigned first_queue, nqueues;
+    unsigned frame_size;
+    uint32_t prog_id;       /**< the attached program's id (`ip link show` / bpftool) */
+    /** The kernel's XDP_STATISTICS, summed over the sockets: frames it dropped (no room in
+     *  the rx ring or nothing in the fill ring) and descriptors it found invalid. */
+    uint64_t kernel_rx_dropped, kernel_rx_invalid, kernel_tx_invalid;
+    uint64_t kernel_rx_ring_full, kernel_fill_empty;
 };
 /** 1 if this build has AF_XDP support (libxdp), 0 if not (open then fails with ENOTSUP). */
 int synack_xdp_available(void);
 /** Attaches an XDP program to interface ifname that redirects every frame of the chosen
- *  queues to AF_XDP sockets, and opens those sockets. The device's MAC is the interface's.
+ *  queues to AF_XDP sockets, and opens those sockets (one per queue, each with its own UMEM).
+ *  The program is loaded with libbpf from raw instructions, not through libxdp's dispatcher,
+ *  so no bpffs is needed (works under `ip netns exec`); an interface that already has an XDP
+ *  program is refused with EBUSY. Frames on queues without a socket go to the kernel's stack.
+ *  Every frame is transmitted through the first socket. The device's MAC is the interface's.
  *  NULL with errno: ENODEV (no such interface), EPERM (not root), ENOTSUP (no AF_XDP in this
  *  build or kernel), EOPNOTSUPP/EINVAL (XDP refused in the mode asked), ... A message for
  *  the user is in synack_xdp_last_error(). The program is detached by close. */
 struct synack_netdev *synack_netdev_open_xdp(const char *ifname, const struct synack_xdp_config *cfg);
+/** Fills info for d, a device from synack_netdev_open_xdp(); 0, or -1 with errno EINVAL (not
+ *  an AF_XDP device) or ENOTSUP (no AF_XDP in this build). */
+int synack_netdev_xdp_info(const struct synack_netdev *d, struct synack_xdp_info *info);
 /** The last open error's explanation ("" if none). */
 const char *synack_xdp_last_error(void);
 
