@@ -457,9 +457,12 @@ static void dev_failed(struct net *n, int i, int e)
 {
     if (n->failed) return;
     n->failed = e ? e : EIO;
-    /* a deleted interface reads EBADFD or ENXIO on its fd: say what happened */
-    if (gone_errno(n->failed) && n->ifindex[i] && if_nametoindex(n->dev[i]->name) != n->ifindex[i])
-        n->failed = ENODEV;
+    /* A deleted interface reads EBADFD, ENXIO or EIO on its fd, a moment before its name goes
+     * (the driver lets go of the fd first): look for the name for up to 50 ms, to say which. */
+    for (int k = 0; gone_errno(n->failed) && n->ifindex[i] && k < 10; k++) {
+        if (if_nametoindex(n->dev[i]->name) != n->ifindex[i]) { n->failed = ENODEV; break; }
+        usleep(5000);
+    }
     if (gone_errno(n->failed))
         fprintf(stderr, "%s: device %s went away: %s\n", n->prog, n->dev[i]->name, strerror(n->failed));
     else

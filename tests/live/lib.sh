@@ -14,6 +14,12 @@
 # Every test has its own network namespace synack-$TAG-$$ (removed by the EXIT trap, which also
 # ends every background process the test started), uses only 10.77.0.0/16, adds no default
 # route, and bounds each command with timeout(1).
+#
+# Other links: SERVE_LINK=tap makes serve_start use a TAP device (Ethernet and ARP) instead of
+# TUN. For two namespaces joined by a veth pair (AF_XDP): live_ns2 makes a second namespace
+# $NS2 (run commands in it with ns2), veth_pair joins them, serve_run starts serve with any
+# arguments in a namespace, serve_exit_within times its exit after the device is deleted, and
+# flooder_build builds tests/live/flooder.c.
 BUILD=${BUILD:-build}
 SYNACK=${SYNACK:-$BUILD/synack}
 fails=0
@@ -57,6 +63,7 @@ live_cleanup() {
         wait "$p" 2>/dev/null
     done
     [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+    [ -n "$NS2" ] && ip netns del "$NS2" 2>/dev/null
     [ -n "$TMP" ] && rm -rf "$TMP"
 }
 
@@ -84,26 +91,77 @@ wait_until() {
     return 0
 }
 
+# serve_run NSNAME ARGS...: starts `synack serve ARGS` in namespace NSNAME; its stdout goes to
+# $TMP/serve.out, its stderr to $TMP/serve.err. Waits until it listens; 1 if it did not.
+serve_run() {
+    _sns=$1; shift
+    # `ip netns exec` directly (not through the ns function), so that $! is the process that
+    # becomes timeout(1), which passes SIGTERM on to synack (--foreground: once; without it
+    # timeout also signals its process group, and a second SIGTERM makes serve exit at once).
+    ip netns exec "$_sns" timeout --foreground -k 20 240 "$SYNACK" serve "$@" \
+        >"$TMP/serve.out" 2>"$TMP/serve.err" &
+    SERVE_PID=$!
+    if ! wait_until 10 grep -q ' app on ' "$TMP/serve.err"; then
+        fail "synack serve did not start ($*):"
+        sed 's/^/  /' "$TMP/serve.err" | head -n 20
+        return 1
+    fi
+}
+
 # serve_start PREFIX ARGS...: starts `synack serve` in the namespace on TUN device
-# synack-$TAG (kernel PREFIX.1/24, synack PREFIX.2) with ARGS; its stdout goes to
-# $TMP/serve.out, its stderr to $TMP/serve.err. Waits until it listens (or fails).
-# SERVE_ADDR is PREFIX.2, SERVE_HOST PREFIX.1, SERVE_TUN the device.
+# synack-$TAG (TAP when SERVE_LINK=tap; kernel PREFIX.1/24, synack PREFIX.2) with ARGS.
+# Waits until it listens (exits the test if it does not). SERVE_ADDR is PREFIX.2, SERVE_HOST
+# PREFIX.1, SERVE_TUN the device.
 serve_start() {
     _pfx=$1; shift
     SERVE_ADDR=$_pfx.2
     SERVE_HOST=$_pfx.1
     SERVE_TUN=synack-$TAG
-    # `ip netns exec` directly (not through the ns function), so that $! is the process that
-    # becomes timeout(1), which passes SIGTERM on to synack (--foreground: once; without it
-    # timeout also signals its process group, and a second SIGTERM makes serve exit at once).
-    ip netns exec "$NS" timeout --foreground -k 20 240 "$SYNACK" serve --tun "$SERVE_TUN" --addr "$SERVE_ADDR" \
-        --host-addr "$SERVE_HOST/24" "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
-    SERVE_PID=$!
-    if ! wait_until 10 grep -q ' app on ' "$TMP/serve.err"; then
-        fail "synack serve did not start:"
-        sed 's/^/  /' "$TMP/serve.err" | head -n 20
-        exit 1
+    serve_run "$NS" --"${SERVE_LINK:-tun}" "$SERVE_TUN" --addr "$SERVE_ADDR" \
+        --host-addr "$SERVE_HOST/24" "$@" || exit 1
+}
+
+# serve_exit_within MS: after a device was deleted under the running serve, waits up to MS
+# milliseconds for it to exit. Sets SERVE_RC (124 if it did not exit) and SERVE_MS (how long
+# it took); 0 if it exited in time with a non-zero status.
+serve_exit_within() {
+    _t0=$(date +%s%N)
+    _lim=$(( $1 * 1000000 ))
+    while kill -0 "$SERVE_PID" 2>/dev/null; do
+        [ $(( $(date +%s%N) - _t0 )) -ge "$_lim" ] && break
+        sleep 0.01
+    done
+    SERVE_MS=$(( ($(date +%s%N) - _t0) / 1000000 ))
+    if kill -0 "$SERVE_PID" 2>/dev/null; then
+        SERVE_RC=124
+        kill -KILL "$SERVE_PID" 2>/dev/null
+        wait "$SERVE_PID" 2>/dev/null
+    else
+        wait "$SERVE_PID"; SERVE_RC=$?
     fi
+    SERVE_PID=
+    [ "$SERVE_RC" != 124 ] && [ "$SERVE_RC" != 0 ]
+}
+
+# live_ns2: a second namespace $NS2 (removed at cleanup), lo up.
+live_ns2() {
+    NS2=synack-$TAG-b-$$
+    timeout 10 ip netns add "$NS2" || skip "cannot create a second network namespace"
+    ns2 ip link set lo up
+}
+ns2() { ip netns exec "$NS2" "$@"; }
+
+# veth_pair NSA IFA NSB IFB: a veth pair, IFA in namespace NSA and IFB in NSB, both up.
+veth_pair() {
+    timeout 10 ip -n "$1" link add "$2" type veth peer name "$4" netns "$3" &&
+        ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# flooder_build: builds tests/live/flooder.c into $FLOODER ($TMP/flooder); 1 on failure.
+flooder_build() {
+    FLOODER=${FLOODER:-$TMP/flooder}
+    ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -o "$FLOODER" \
+        tests/live/flooder.c >"$TMP/flooder.build" 2>&1
 }
 
 # serve_stop: SIGTERM, wait (bounded), exit status in SERVE_RC. 0 if it exited cleanly.
