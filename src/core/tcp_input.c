@@ -376,8 +376,10 @@ static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, c
         b->rcv.len += extra;
         t->rcv_nxt += extra;
         /* RFC 5681 §4.2: ACK at once when a segment fills a hole; otherwise delay the ACK for at
-         * most delack_us and ACK at least every second full-sized segment (RFC 1122 4.2.3.2). */
-        if (had_holes || t->ack_pending || t->quickack) {
+         * most delack_us and ACK at least every second full-sized segment (RFC 1122 4.2.3.2).
+         * A segment longer than our MSS is several coalesced by the link (TUN with offloads:
+         * GRO): it counts as the second, as Linux's __tcp_ack_snd_check sees it. */
+        if (had_holes || t->ack_pending || t->quickack || len > t->rcv_mss) {
             if (t->quickack) t->quickack--;
             synack__tcp_send_ack(st, t);
         } else {

@@ -152,11 +152,11 @@ void fx_inject(struct fx *f, uint16_t sport, uint16_t dport, uint8_t flags, uint
                uint32_t ack, uint16_t window, const struct tcp_opts *opts, const void *data,
                size_t len)
 {
-    uint8_t pkt[1600];
+    static uint8_t pkt[65536];    /* up to a 64 KiB GRO aggregate (test_gro.c) */
     struct tcp_opts none;
     size_t tl;
     memset(&none, 0, sizeof none);
-    if (len > 1400) len = 1400;
+    if (len > 65535 - IP4_HDR_MIN - 60) len = 65535 - IP4_HDR_MIN - 60;
     tl = tcp_emit(pkt + IP4_HDR_MIN, SEG_PEER_ADDR, SEG_STACK_ADDR, sport, dport, seq, ack, flags,
                   window, opts ? opts : &none, data, len);
     ip4_emit(pkt, SEG_PEER_ADDR, SEG_STACK_ADDR, IP4_PROTO_TCP, (uint16_t)tl, 0x4242, 64);
