@@ -790,7 +790,9 @@ static struct synack_netdev *open_xdp(const char *ifname, const struct synack_xd
         libxdp_set_print(old_xdp);
         const char *m = lib_msg[0] ? lib_msg : native_msg;
         if (e == EBUSY || e == EEXIST)
-            set_error("%s already has an XDP program attached (see `ip link show %s`)", ifname, ifname);
+            set_error("%s already has an XDP program attached (`ip link show %s`; one left by a "
+                      "process killed before close goes with `ip link set dev %s xdp off`)",
+                      ifname, ifname, ifname);
         else
             set_error("%s refused XDP in %s mode: %s%s%s", ifname,
                       cfg->mode == SYNACK_XDP_MODE_NATIVE ? "native" :
