@@ -475,6 +475,8 @@ static void check_devices(struct net *n, synack_time_us now)
 {
     if (now < n->next_check) return;
     n->next_check = now + NET_CHECK_US;
+    /* An AF_XDP socket's fd does not wake when its interface goes down: rx_burst tells. */
+    n->dev_ready = (1u << n->ndev) - 1;
     for (int i = 0; i < n->ndev && !n->failed; i++) {
         unsigned idx = if_nametoindex(n->dev[i]->name);
         if (n->ifindex[i] && idx != n->ifindex[i]) dev_failed(n, i, ENODEV);
@@ -567,6 +569,14 @@ static int open_devices(struct net *n, const struct net_opts *o)
         n->dev[n->ndev] = d;
         n->ifindex[n->ndev] = if_nametoindex(d->name);
         n->ndev++;
+        if (o->link == NET_LINK_XDP) {
+            struct synack_xdp_info xi;
+            if (synack_netdev_xdp_info(d, &xi) == 0)
+                fprintf(stderr, "%s: %s: %s XDP, %s, queues %u..%u, frame %u, program id %u\n",
+                        n->prog, d->name, xi.native ? "native" : "generic",
+                        xi.zerocopy ? "zero-copy" : "copy mode", xi.first_queue,
+                        xi.first_queue + xi.nqueues - 1, xi.frame_size, (unsigned)xi.prog_id);
+        }
         if (!d->mtu) d->mtu = device_mtu(d->name);
         if (o->link != NET_LINK_XDP && o->host_prefix) {
             /* TUN: the MTU was set at open. TAP: the device's MTU stays (its driver sized its
@@ -992,6 +1002,23 @@ void net_print_counters(struct net *n, FILE *f)
             DEVSTATS(pfx, &n->dev[i]->stats);
         }
 #undef DEVSTATS
+    if (n->link == NET_LINK_XDP) {
+        struct synack_xdp_info xi, sum;
+        memset(&sum, 0, sizeof sum);
+        for (int i = 0; i < n->ndev; i++)
+            if (synack_netdev_xdp_info(n->dev[i], &xi) == 0) {
+                sum.kernel_rx_dropped += xi.kernel_rx_dropped;
+                sum.kernel_rx_invalid += xi.kernel_rx_invalid;
+                sum.kernel_tx_invalid += xi.kernel_tx_invalid;
+                sum.kernel_rx_ring_full += xi.kernel_rx_ring_full;
+                sum.kernel_fill_empty += xi.kernel_fill_empty;
+            }
+        fprintf(f, "xdp_kernel_rx_dropped %llu\nxdp_kernel_rx_invalid %llu\nxdp_kernel_tx_invalid %llu\n"
+                   "xdp_kernel_rx_ring_full %llu\nxdp_kernel_fill_empty %llu\n",
+                (unsigned long long)sum.kernel_rx_dropped, (unsigned long long)sum.kernel_rx_invalid,
+                (unsigned long long)sum.kernel_tx_invalid, (unsigned long long)sum.kernel_rx_ring_full,
+                (unsigned long long)sum.kernel_fill_empty);
+    }
     if (n->link == NET_LINK_TUN) /* the names of earlier versions */
         fprintf(f, "tun_rx_packets %llu\ntun_tx_packets %llu\ntun_rx_truncated %llu\n"
                    "tun_tx_waits %llu\ntun_tx_dropped %llu\ntun_tx_errors %llu\n",
