@@ -9,7 +9,7 @@
 #include "synack/eth.h"
 #include "synack/socket.h"
 #include "core/wire.h"
-#include "test.h"
+#include "../harness/test.h"
 
 #define ADDR 0x0a4d0a02u      /* 10.77.10.2: the stack */
 #define PEER 0x0a4d0a01u      /* 10.77.10.1: a host on the link */

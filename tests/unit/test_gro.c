@@ -2,7 +2,7 @@
  * hands over GRO aggregates of up to 64 KiB). It is taken whole and ACKed at once, as the
  * "every second full-sized segment" rule (RFC 1122 4.2.3.2) sees it; Linux's
  * __tcp_ack_snd_check does the same (more than one rcv_mss received since the last ACK). */
-#include "seg.h"
+#include "../harness/seg.h"
 
 static void gro_exhaust_quickack(struct fx *f)
 {
