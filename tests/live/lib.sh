@@ -16,8 +16,8 @@
 # route, and bounds each command with timeout(1).
 #
 # Other links: SERVE_LINK=tap makes serve_start use a TAP device (Ethernet and ARP) instead of
-# TUN. For two namespaces joined by a veth pair (AF_XDP): live_ns2 makes a second namespace
-# $NS2 (run commands in it with ns2), veth_pair joins them, serve_run starts serve with any
+# TUN. For namespaces joined by veth pairs (AF_XDP): live_ns2 (live_ns3) makes a second
+# (third) namespace $NS2 ($NS3; run commands in it with ns2, ns3), veth_pair joins two, serve_run starts serve with any
 # arguments in a namespace, serve_exit_within times its exit after the device is deleted, and
 # flooder_build builds tests/live/flooder.c.
 BUILD=${BUILD:-build}
@@ -64,6 +64,7 @@ live_cleanup() {
     done
     [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
     [ -n "$NS2" ] && ip netns del "$NS2" 2>/dev/null
+    [ -n "$NS3" ] && ip netns del "$NS3" 2>/dev/null
     [ -n "$TMP" ] && rm -rf "$TMP"
 }
 
@@ -143,13 +144,19 @@ serve_exit_within() {
     [ "$SERVE_RC" != 124 ] && [ "$SERVE_RC" != 0 ]
 }
 
-# live_ns2: a second namespace $NS2 (removed at cleanup), lo up.
+# live_ns2, live_ns3: a second (third) namespace $NS2 ($NS3), removed at cleanup, lo up.
 live_ns2() {
     NS2=synack-$TAG-b-$$
     timeout 10 ip netns add "$NS2" || skip "cannot create a second network namespace"
     ns2 ip link set lo up
 }
+live_ns3() {
+    NS3=synack-$TAG-c-$$
+    timeout 10 ip netns add "$NS3" || skip "cannot create a third network namespace"
+    ns3 ip link set lo up
+}
 ns2() { ip netns exec "$NS2" "$@"; }
+ns3() { ip netns exec "$NS3" "$@"; }
 
 # veth_pair NSA IFA NSB IFB: a veth pair, IFA in namespace NSA and IFB in NSB, both up.
 veth_pair() {

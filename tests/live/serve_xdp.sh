@@ -20,6 +20,8 @@
 #   connect: synack connect --xdp to a Linux nc -l on-link, and through --gateway, 1 MiB
 #         each (SHA-256 both ways);
 #   the veth deleted under serve: a one-line message and a non-zero exit within 1 s.
+# Then one stack on two veth pairs at once (--xdp twice, the second pair's client in a third
+# namespace), with --busy-poll and --queues 1: a 4 MiB curl from each side.
 NAME=serve_xdp
 TAG=xdp
 . tests/live/lib.sh
@@ -196,4 +198,27 @@ for MODE in native generic; do
     fi
 done
 [ -n "$modes_run" ] || skip "neither native nor generic XDP could be attached to a veth here"
+
+# ---- one stack on two interfaces (--xdp twice), --busy-poll, --queues 1 ----
+# A third namespace behind xs1/xc1 holds 10.77.13.3/24: the same subnet as xc0's, on another wire.
+MODE=${modes_run# }; MODE=${MODE%% *}
+live_ns3
+if link_up && veth_pair "$NS" xs1 "$NS3" xc1 && ns3 ip addr add 10.77.13.3/24 dev xc1 &&
+   ns3 ethtool -K xc1 tx off >/dev/null 2>&1; then
+    if serve_xdp "$MODE" --xdp xs1 --busy-poll --queues 1 --port 80 --app http --root "$W"; then
+        ok=0
+        for c in ns2 ns3; do
+            $c timeout 20 curl -sS -m 15 -o "$TMP/dl.bin" "http://$A/4m.bin" 2>"$TMP/curl.err" &&
+                [ "$(sha "$TMP/dl.bin")" = "$(sha "$W/4m.bin")" ] && ok=$((ok + 1))
+        done
+        if serve_stop && [ "$ok" = 2 ] && [ "$(counter dev0_tx_packets)" -ge 2000 ] &&
+           [ "$(counter dev1_tx_packets)" -ge 2000 ]; then
+            pass "$MODE: --xdp xs0 --xdp xs1 --busy-poll: curl 4 MiB from each side intact (dev0_tx_packets $(counter dev0_tx_packets), dev1_tx_packets $(counter dev1_tx_packets))"
+        else
+            fail "two interfaces: $ok of 2 curls intact, serve exit $SERVE_RC, dev0_tx_packets $(counter dev0_tx_packets) dev1_tx_packets $(counter dev1_tx_packets)"
+        fi
+    fi
+else
+    fail "second veth pair setup"
+fi
 live_finish
