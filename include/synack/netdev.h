@@ -103,7 +103,12 @@ struct synack_tun_config {
                                  does not follow, so pass the MTU here instead */
 };
 /** Creates or attaches to TUN device name (IFF_TUN | IFF_NO_PI); see tun.h for naming and
- *  synack_tun_configure() for the kernel's side. NULL with errno on failure. */
+ *  synack_tun_configure() for the kernel's side. NULL with errno on failure (ENOTSUP/EINVAL
+ *  from TUNSETOFFLOAD if the kernel refuses the offloads).
+ *  With offload, rx_burst delivers IPv4 packets of up to 65535 bytes (larger than d->mtu;
+ *  TCP super-packets whose checksums the driver has completed), and tx takes MTU-sized
+ *  segments and coalesces them until flush. A write the kernel refuses because the link is
+ *  down (EIO) is counted in tx_errors and is not a device failure. */
 struct synack_netdev *synack_netdev_open_tun(const char *name, const struct synack_tun_config *cfg);
 
 /* ---- TAP (src/link/link_tap.c) ---- */
