@@ -118,6 +118,19 @@ struct synack_config {
     synack_time_us fin_wait2_timeout_us; /**< orphaned FIN_WAIT_2 lifetime (default 60 s) */
     unsigned icmp_ratelimit_per_s; /**< ICMP errors sent per second (default 100, 0 = none) */
     unsigned challenge_ack_limit;  /**< RFC 5961 challenge ACKs per connection per second (10) */
+    synack_time_us invalid_ratelimit_us; /**< at most one ACK per this interval per connection
+                                        in reply to an out-of-window segment without data, or
+                                        a SYN, or a PAWS failure (default 500 ms, as Linux's
+                                        tcp_invalid_ratelimit; 0 = no limit) */
+    unsigned rst_ratelimit_per_s;  /**< RSTs per second for segments that find no connection,
+                                        all of them together (default 200, as FreeBSD's
+                                        badport_bandlim; 0 = no limit) */
+    unsigned prefix_len;           /**< prefix of addr on its link (0 = unknown): with 1..30,
+                                        datagrams from the network or broadcast address are
+                                        dropped (RFC 1122 3.2.1.3) */
+    int accept_link_local;         /**< accept sources in 169.254/16 (default 0) */
+    int accept_source_route;       /**< accept datagrams with LSRR/SSRR options (default 0,
+                                        RFC 7126 4.3) */
     int window_scaling;            /**< offer RFC 7323 window scaling (default 1) */
     int timestamps;                /**< offer RFC 7323 timestamps (default 1) */
     struct synack_hooks hooks;
@@ -153,7 +166,9 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(ip_drop_checksum, "dropped: bad IPv4 header checksum") \
     X(ip_drop_fragment, "dropped: fragment (no reassembly)") \
     X(ip_drop_not_ours, "dropped: destination is not this stack") \
-    X(ip_drop_bad_src, "dropped: source is not a unicast address (0/8, 127/8, 224/4, 240/4)") \
+    X(ip_drop_bad_src, "dropped: source is not a unicast host (0/8, 127/8, 224/4, 240/4, the prefix's network or broadcast address, 169.254/16)") \
+    X(ip_drop_own_src, "dropped: source is our own address (LAND)") \
+    X(ip_drop_options, "dropped: malformed IP options, or a source route (RFC 7126)") \
     X(ip_drop_proto, "dropped: unknown protocol") \
     X(tx_drop_queue_full, "dropped on output: transmit queue full") \
     X(icmp_in, "ICMP messages received") \
@@ -183,6 +198,8 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_rst_ignored, "RST ignored (out of window, or in TIME_WAIT per RFC 1337)") \
     X(tcp_challenge_acks, "RFC 5961 challenge ACKs sent") \
     X(tcp_challenge_acks_limited, "RFC 5961 challenge ACKs suppressed by the rate limit") \
+    X(tcp_oow_acks_limited, "ACKs to out-of-window segments suppressed by the rate limit") \
+    X(tcp_rst_ratelimited, "RSTs for segments without a connection suppressed by the rate limit") \
     X(tcp_timewait_recycled, "TIME_WAIT connections replaced by a new SYN (RFC 6191)") \
     X(tcp_syn_in, "SYNs received on a listener") \
     X(tcp_syn_dropped, "SYNs dropped (queues full with cookies off, or accept queue full)") \

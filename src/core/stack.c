@@ -48,6 +48,8 @@ void synack_config_default(struct synack_config *cfg)
     cfg->fin_wait2_timeout_us = 60 * 1000000LL;
     cfg->icmp_ratelimit_per_s = 100;
     cfg->challenge_ack_limit = 10;
+    cfg->invalid_ratelimit_us = 500000;
+    cfg->rst_ratelimit_per_s = 200;
     cfg->syncookies = SYNACK_SYNCOOKIES_AUTO;
     cfg->syncache_entries = 4096;
     cfg->syncache_bucket_limit = 16;
@@ -134,7 +136,8 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
         memcpy(st->hash_key + 8, &k1, 8);
         st->ip_id = (uint16_t)k0;
     }
-    st->icmp_tokens = 1000u * (cfg->icmp_ratelimit_per_s < 50 ? cfg->icmp_ratelimit_per_s : 50);
+    st->icmp_bucket.tokens = 1000u * (cfg->icmp_ratelimit_per_s < 50 ? cfg->icmp_ratelimit_per_s : 50);
+    st->rst_bucket.tokens = 1000u * cfg->rst_ratelimit_per_s;
     *out = st;
     return 0;
 }
@@ -269,20 +272,27 @@ int synack__ip_send(struct synack_stack *st, uint32_t dst, uint8_t proto, const 
 
 /* ---- ICMP ---- */
 
-/* Token bucket: icmp_ratelimit_per_s tokens a second, a burst of at most 50. */
+int synack__bucket_take(struct synack_stack *st, struct synack__bucket *b, uint32_t rate,
+                        uint32_t burst)
+{
+    uint32_t cap = 1000u * burst;           /* tokens in thousandths */
+    synack_time_us dt = st->now - b->last;
+    if (dt > 0) {
+        uint64_t add = (uint64_t)dt * rate / 1000;
+        b->tokens = (uint32_t)(b->tokens + add > cap ? cap : b->tokens + add);
+        b->last = st->now;
+    }
+    if (b->tokens < 1000) return 0;
+    b->tokens -= 1000;
+    return 1;
+}
+
+/* ICMP errors: icmp_ratelimit_per_s a second, a burst of at most 50. */
 static int icmp_rate_ok(struct synack_stack *st)
 {
-    uint32_t rate = st->cfg.icmp_ratelimit_per_s, cap = 1000u * (rate < 50 ? rate : 50);
-    synack_time_us dt = st->now - st->icmp_last;
+    uint32_t rate = st->cfg.icmp_ratelimit_per_s;
     if (rate == 0) return 0;
-    if (dt > 0) {
-        uint64_t add = (uint64_t)dt * rate / 1000; /* thousandths of a token */
-        st->icmp_tokens = (uint32_t)(st->icmp_tokens + add > cap ? cap : st->icmp_tokens + add);
-        st->icmp_last = st->now;
-    }
-    if (st->icmp_tokens < 1000) return 0;
-    st->icmp_tokens -= 1000;
-    return 1;
+    return synack__bucket_take(st, &st->icmp_bucket, rate, rate < 50 ? rate : 50);
 }
 
 /* RFC 792: an error carries the original IP header and at least 8 bytes of its data; like
@@ -343,15 +353,29 @@ void synack_input(struct synack_stack *st, synack_time_us now, const uint8_t *pk
     case WIRE_VERSION: CNT(st, ip_drop_version); return;
     case WIRE_CHECKSUM: CNT(st, ip_drop_checksum); return;
     case WIRE_FRAGMENT: CNT(st, ip_drop_fragment); return;
+    case WIRE_BAD_OPTION: CNT(st, ip_drop_options); return;
     default: CNT(st, ip_drop_len); return;
     }
     if (ip.dst != st->cfg.addr) { CNT(st, ip_drop_not_ours); return; }
+    if (ip.srcroute && !st->cfg.accept_source_route) { CNT(st, ip_drop_options); return; }
     /* RFC 1122 §3.2.1.3: discard datagrams whose source is not a unicast host address:
      * 0/8 (this network), 127/8 (loopback, not from a link), 224/4 (multicast), 240/4
-     * (reserved and limited broadcast). Nothing is ever sent back to such a source. */
+     * (reserved and limited broadcast), and the network and broadcast addresses of our
+     * prefix; 169.254/16 (RFC 3927 link-local) only when configured. Nothing is ever sent back
+     * to such a source. A datagram from our own address (a LAND attack, or a loop) would make
+     * us answer ourselves. */
     {
         uint8_t a = (uint8_t)(ip.src >> 24);
-        if (a == 0 || a == 127 || a >= 224) { CNT(st, ip_drop_bad_src); return; }
+        unsigned pl = st->cfg.prefix_len;
+        uint32_t mask = pl >= 1 && pl <= 30 ? ~(0xffffffffu >> pl) : 0;
+        if (ip.src == st->cfg.addr) { CNT(st, ip_drop_own_src); return; }
+        if (a == 0 || a == 127 || a >= 224 ||
+            (mask && (ip.src & mask) == (st->cfg.addr & mask) &&
+             ((ip.src & ~mask) == 0 || (ip.src & ~mask) == ~mask)) ||
+            ((ip.src >> 16) == 0xa9fe && !st->cfg.accept_link_local)) {
+            CNT(st, ip_drop_bad_src);
+            return;
+        }
     }
     switch (ip.proto) {
     case IP4_PROTO_TCP: synack__tcp_input(st, &ip); break;

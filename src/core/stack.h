@@ -127,6 +127,7 @@ struct tcb {
     /* RFC 5961 §7 challenge ACK rate limit (per connection: no global counter to leak) */
     synack_time_us chack_window_start;
     uint32_t chack_count;
+    synack_time_us oow_last; /* last ACK to an out-of-window segment (tcp_input.c) */
 
     synack_time_us timer[TT_NTIMERS];
     synack_time_us deadline;
@@ -192,9 +193,8 @@ struct synack_stack {
     uint32_t port_counter;
     synack_time_us now;
 
-    /* ICMP error rate limit: token bucket (Linux icmp_ratelimit) */
-    synack_time_us icmp_last;
-    uint32_t icmp_tokens;   /* in thousandths of a token */
+    /* Rate limits: token buckets (Linux icmp_ratelimit; FreeBSD badport_bandlim for RSTs) */
+    struct synack__bucket { synack_time_us last; uint32_t tokens; } icmp_bucket, rst_bucket;
 
     size_t bytes_reserved;
 };
@@ -203,6 +203,9 @@ struct synack_stack {
 #define CNT_ADD(st, name, n) ((st)->counters[SYNACK_C_##name] += (n))
 
 /* stack.c */
+/* Token bucket: rate_per_s tokens a second, at most burst; returns 1 and takes one if there is. */
+int synack__bucket_take(struct synack_stack *st, struct synack__bucket *b, uint32_t rate_per_s,
+                        uint32_t burst);
 uint8_t *synack__tx_alloc(struct synack_stack *st);      /* NULL when the queue is full */
 void synack__tx_commit(struct synack_stack *st, size_t len);
 /* synack_poll() whose emit sees each packet's tx_meta; pkt has TXQ_HEADROOM writable bytes in

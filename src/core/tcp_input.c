@@ -28,6 +28,24 @@ static int challenge_ack_ok(struct synack_stack *st, struct tcb *t)
     return 1;
 }
 
+/* The ACK owed to an unacceptable segment (out of window, PAWS). Like Linux's
+ * tcp_oow_rate_limited (tcp_invalid_ratelimit): when the segment carries no data or is a SYN,
+ * at most one such ACK per invalid_ratelimit_us per connection, so that two stacks that each
+ * find the other's segments out of window (a LAND packet, a forged loop) cannot ping-pong, and
+ * a blind sweep of SYNs or ACKs gets a trickle back. Data segments (retransmitted duplicates)
+ * always get their duplicate ACK: recovery needs it. */
+static void send_oow_ack(struct synack_stack *st, struct tcb *t, const struct tcp_view *tv)
+{
+    if (st->cfg.invalid_ratelimit_us && ((tv->flags & SYNACK_SYN) || tv->payload_len == 0)) {
+        if (t->oow_last && st->now - t->oow_last < st->cfg.invalid_ratelimit_us) {
+            CNT(st, tcp_oow_acks_limited);
+            return;
+        }
+        t->oow_last = st->now ? st->now : 1;
+    }
+    synack__tcp_send_ack(st, t);
+}
+
 static void send_challenge_ack(struct synack_stack *st, struct tcb *t)
 {
     if (challenge_ack_ok(st, t)) {
@@ -458,7 +476,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         !(len == 0 && (f & (SYNACK_SYN | SYNACK_FIN | SYNACK_ACK)) == SYNACK_ACK && seq == t->rcv_nxt &&
           tv->ack == t->snd_una && (int64_t)(t->ts_recent - tv->opts.tsval) * 1000 <= t->rto)) {
         CNT(st, tcp_drop_paws);
-        synack__tcp_send_ack(st, t);
+        send_oow_ack(st, t, tv);
         return;
     }
 
@@ -490,7 +508,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
                 synack__timer_set(st, t, TT_2MSL, st->now + 2 * st->cfg.msl_us);
             }
             if (seq_lt(seq, t->rcv_nxt) && len) CNT(st, tcp_dup_segments);
-            synack__tcp_send_ack(st, t);
+            send_oow_ack(st, t, tv);
             return;
         }
     }

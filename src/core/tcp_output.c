@@ -243,6 +243,13 @@ void synack__tcp_send_rst_for(struct synack_stack *st, uint32_t laddr, uint32_t 
     uint8_t flags;
     size_t seglen;
     if (tv->flags & SYNACK_RST) return;
+    /* Like FreeBSD's badport_bandlim: a flood of segments to closed ports (or of stray ACKs)
+     * gets at most rst_ratelimit_per_s RSTs a second in all, a burst of one second's worth. */
+    if (st->cfg.rst_ratelimit_per_s &&
+        !synack__bucket_take(st, &st->rst_bucket, st->cfg.rst_ratelimit_per_s, st->cfg.rst_ratelimit_per_s)) {
+        CNT(st, tcp_rst_ratelimited);
+        return;
+    }
     if (tv->flags & SYNACK_ACK) {
         seq = tv->ack;
         flags = SYNACK_RST;

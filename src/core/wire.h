@@ -21,7 +21,7 @@ enum wire_err {
     WIRE_LEN,          /* length fields inconsistent */
     WIRE_CHECKSUM,     /* checksum mismatch */
     WIRE_FRAGMENT,     /* IPv4: MF set or offset != 0 */
-    WIRE_BAD_OPTION    /* TCP: malformed option (bad length, runs past the header) */
+    WIRE_BAD_OPTION    /* IPv4 or TCP: malformed option (bad length, runs past the header) */
 };
 
 struct ip4_view {
@@ -30,6 +30,7 @@ struct ip4_view {
     uint16_t total_len;    /* from the header, <= buffer length */
     uint16_t id, frag;     /* frag = flags|offset field */
     uint32_t src, dst;
+    uint8_t srcroute;      /* a loose or strict source route option is present */
     const uint8_t *payload;
     size_t payload_len;    /* total_len - ihl_bytes (trailing link padding ignored) */
 };

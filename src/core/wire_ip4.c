@@ -4,7 +4,10 @@
  * IHL >= 5, IHL*4 <= buffer, IHL*4 <= total length <= buffer (bytes past the total length are
  * link-layer padding and ignored), header checksum, then fragments. Reassembly is not
  * supported, so any fragment (MF set or offset != 0) is reported as WIRE_FRAGMENT. IP options
- * are skipped, not interpreted (RFC 1122 §3.2.1.8 permits ignoring them). */
+ * are checked for form (RFC 791 §3.1: EOL, NOP, or type-length-value with 2 <= length <= what
+ * is left; a malformed list is WIRE_BAD_OPTION) and otherwise not interpreted (RFC 1122
+ * §3.2.1.8 permits ignoring them), except that a source route (LSRR, SSRR) is reported in
+ * srcroute, for the caller to drop as RFC 7126 §4.3-4.4 advises. */
 #include "core/wire.h"
 
 enum { IP4_DF = 0x4000, IP4_MF = 0x2000, IP4_OFFSET_MASK = 0x1fff };
@@ -22,11 +25,20 @@ enum wire_err ip4_parse(const uint8_t *buf, size_t len, struct ip4_view *out)
     if (total < ihl)
         return WIRE_LEN;
     if (total > len)
-        return WIRE_SHORT;
+        return WIRE_LEN;    /* the header claims more than the frame holds */
     /* RFC 791 §3.1 "Header Checksum": the sum over the header, checksum field included,
      * is zero. */
     if (csum_fold(csum_partial(buf, ihl, 0)) != 0)
         return WIRE_CHECKSUM;
+    out->srcroute = 0;
+    for (unsigned o = IP4_HDR_MIN; o < ihl;) {
+        uint8_t type = buf[o];
+        if (type == 0) break;                       /* end of option list */
+        if (type == 1) { o++; continue; }           /* no operation */
+        if (o + 1 >= ihl || buf[o + 1] < 2 || buf[o + 1] > ihl - o) return WIRE_BAD_OPTION;
+        if (type == 131 || type == 137) out->srcroute = 1;  /* LSRR, SSRR */
+        o += buf[o + 1];
+    }
 
     out->ihl_bytes = (uint8_t)ihl;
     out->tos = buf[1];

@@ -1,0 +1,174 @@
+/* Hostile input that must not start a storm or be answered (issue 10): datagrams from our own
+ * address (LAND), from non-unicast sources (RFC 1122 3.2.1.3), with malformed IP options or
+ * source routes (RFC 791, RFC 7126); ACKs to out-of-window segments rate-limited per
+ * connection (Linux's tcp_invalid_ratelimit); RSTs for segments that find no connection
+ * rate-limited in all (FreeBSD's badport_bandlim). Each case fails with its mechanism off. */
+#include <errno.h>
+#include <string.h>
+#include "../harness/test.h"
+#include "../harness/seg.h"
+#include "core/stack.h"
+#include "core/wire.h"
+
+static uint64_t cnt(struct fx *f, enum synack_counter c) { return synack_counter_get(f->st, c); }
+
+/* A TCP segment from src:sport to the stack at f->now, with IP options opt[0..optlen). */
+static void raw_tcp(struct fx *f, uint32_t src, uint16_t sport, uint16_t dport, uint32_t seq,
+                    uint32_t ack, uint8_t flags, const uint8_t *opt, size_t optlen)
+{
+    uint8_t pkt[256];
+    struct tcp_opts o;
+    size_t ihl = 20 + optlen, n;
+    memset(&o, 0, sizeof o);
+    n = tcp_emit(pkt + ihl, src, SEG_STACK_ADDR, sport, dport, seq, ack, flags, 65535, &o, NULL, 0);
+    ip4_emit(pkt, src, SEG_STACK_ADDR, IP4_PROTO_TCP, (uint16_t)(n + optlen), 1, 64);
+    if (optlen) {
+        pkt[0] = (uint8_t)(0x40 | ihl / 4);
+        memcpy(pkt + 20, opt, optlen);
+        pkt[10] = pkt[11] = 0;
+        wr16(pkt + 10, csum_fold(csum_partial(pkt, ihl, 0)));
+    }
+    synack_input(f->st, f->now, pkt, ihl + n);
+    fx_poll(f);
+}
+
+static void prefix24(struct synack_config *c) { c->prefix_len = 24; }
+
+/* LAND: a SYN from our own address to our own listening port. Answering it would send the
+ * SYN-ACK to ourselves; on a forwarding host the two directions then ping-pong. */
+FX_TEST(hostile_land_syn_dropped, NULL)
+{
+    if (fx_to_listen(f)) return;
+    raw_tcp(f, SEG_STACK_ADDR, SEG_PORT_LISTEN, SEG_PORT_LISTEN, 1000, 0, SYNACK_SYN, NULL, 0);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(cnt(f, SYNACK_C_ip_drop_own_src), 1);
+    CHECK_EQ(cnt(f, SYNACK_C_tcp_syn_in), 0);
+}
+
+/* RFC 1122 3.2.1.3: the prefix's network and broadcast addresses, and 169.254/16 unless
+ * configured, are no unicast hosts: nothing is answered. */
+FX_TEST(hostile_non_unicast_sources_dropped, prefix24)
+{
+    static const uint32_t bad[] = { 0x0a4d0000u, 0x0a4d00ffu, 0xa9fe0001u, 0x00000001u,
+                                    0x7f000001u, 0xe0000001u, 0xffffffffu };
+    if (fx_to_listen(f)) return;
+    for (unsigned k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        raw_tcp(f, bad[k], 5000, SEG_PORT_LISTEN, 1, 0, SYNACK_SYN, NULL, 0);
+        raw_tcp(f, bad[k], 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, NULL, 0);
+    }
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(cnt(f, SYNACK_C_ip_drop_bad_src), 14);
+    /* 10.77.0.3 is a host of the prefix: answered. */
+    raw_tcp(f, 0x0a4d0003u, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, NULL, 0);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, 0, 2);
+}
+
+static void ll_ok(struct synack_config *c) { c->accept_link_local = 1; }
+
+FX_TEST(hostile_link_local_accepted_when_configured, ll_ok)
+{
+    if (fx_to_listen(f)) return;
+    raw_tcp(f, 0xa9fe0001u, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, NULL, 0);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, 0, 2);
+}
+
+/* RFC 791 §3.1 option format: a malformed list is dropped; a well-formed one is ignored; a
+ * source route is dropped (RFC 7126 §4.3, §4.4) unless configured. */
+FX_TEST(hostile_ip_options, NULL)
+{
+    static const uint8_t len0[4] = { 7, 0, 0, 0 };          /* RR with length 0 */
+    static const uint8_t len1[4] = { 7, 1, 0, 0 };          /* length 1 */
+    static const uint8_t past[4] = { 7, 9, 4, 0 };          /* runs past the header */
+    static const uint8_t trunc[4] = { 1, 1, 1, 68 };        /* type with no length byte */
+    static const uint8_t good[8] = { 1, 7, 7, 4, 0, 0, 0, 0 }; /* NOP, RR (room for 1), EOL */
+    static const uint8_t lsrr[8] = { 131, 7, 4, 10, 77, 0, 9, 0 };
+    static const uint8_t ssrr[8] = { 1, 137, 6, 4, 0, 0, 0, 0 };
+    if (fx_to_listen(f)) return;
+    raw_tcp(f, SEG_PEER_ADDR, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, len0, 4);
+    raw_tcp(f, SEG_PEER_ADDR, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, len1, 4);
+    raw_tcp(f, SEG_PEER_ADDR, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, past, 4);
+    raw_tcp(f, SEG_PEER_ADDR, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, trunc, 4);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(cnt(f, SYNACK_C_ip_drop_options), 4);
+    raw_tcp(f, SEG_PEER_ADDR, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, lsrr, 8);
+    raw_tcp(f, SEG_PEER_ADDR, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, ssrr, 8);
+    FX_EXPECT_NONE(f);
+    CHECK_EQ(cnt(f, SYNACK_C_ip_drop_options), 6);
+    raw_tcp(f, SEG_PEER_ADDR, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, good, 8);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, 0, 2);
+    f->st->cfg.accept_source_route = 1;
+    raw_tcp(f, SEG_PEER_ADDR, 5000, SEG_PORT_CLOSED, 1, 0, SYNACK_SYN, lsrr, 8);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, 0, 2);
+}
+
+/* Out-of-window pure ACKs (Linux tcp_oow_rate_limited, tcp_invalid_ratelimit = 500 ms): one
+ * ACK per 500 ms per connection, however many arrive. */
+FX_TEST(hostile_oow_acks_rate_limited_linux, NULL)
+{
+    struct seg s;
+    int acks = 0;
+    if (fx_to_established(f)) return;
+    for (int k = 0; k < 1000; k++) {
+        fx_in(f, SYNACK_ACK, f->peer_nxt + 100000 + (uint32_t)k * 977, f->snd_nxt, NULL, 0);
+        while (fx_pop(f, &s)) acks++;
+        f->now += 1000;                         /* 1000 in one second */
+    }
+    CHECK(acks >= 2 && acks <= 3);
+    CHECK_EQ(cnt(f, SYNACK_C_tcp_oow_acks_limited), 1000 - acks);
+    CHECK_EQ(fx_state(f), SYNACK_ESTABLISHED);
+}
+
+/* A blind sweep of SYNs over the sequence space against a connection: out-of-window ones
+ * share the 500 ms limit, in-window ones get RFC 5961 challenge ACKs (10 a second). */
+FX_TEST(hostile_blind_syn_sweep_gets_a_trickle, NULL)
+{
+    struct seg s;
+    int acks = 0;
+    if (fx_to_established(f)) return;
+    for (uint32_t k = 0; k < 65536; k++) {
+        fx_in(f, SYNACK_SYN, f->peer_nxt + k * 65536u, 0, NULL, 0);
+        while (fx_pop(f, &s)) acks++;
+        if (k % 64 == 63) f->now += 1000;       /* about 1 s in all */
+    }
+    CHECK_MSG(acks <= 3 + 10 * 2, "%d ACKs for 65536 SYNs", acks);
+    CHECK(cnt(f, SYNACK_C_tcp_oow_acks_limited) > 60000);
+    CHECK_EQ(fx_state(f), SYNACK_ESTABLISHED);
+}
+
+/* Duplicate data (a retransmission below RCV.NXT) always gets its duplicate ACK: recovery
+ * depends on it, and a data segment is no ACK loop (Linux exempts it the same way). */
+FX_TEST(hostile_oow_data_always_acked, NULL)
+{
+    struct seg s;
+    int acks = 0;
+    if (fx_to_established(f)) return;
+    fx_peer(f, SYNACK_ACK, "0123456789", 10);
+    fx_flush(f);
+    for (int k = 0; k < 20; k++) {
+        fx_in(f, SYNACK_ACK, f->peer_nxt - 10, f->snd_nxt, "0123456789", 10);
+        while (fx_pop(f, &s)) acks++;
+        f->now += 1000;
+    }
+    CHECK_EQ(acks, 20);
+    CHECK_EQ(cnt(f, SYNACK_C_tcp_oow_acks_limited), 0);
+}
+
+/* RSTs for segments to closed ports: rst_ratelimit_per_s (200) a second in all, FreeBSD's
+ * badport_bandlim default; the next second brings new ones. */
+FX_TEST(hostile_rst_for_closed_ports_rate_limited_freebsd, NULL)
+{
+    struct seg s;
+    int rsts = 0;
+    for (int k = 0; k < 1000; k++) {
+        raw_tcp(f, SEG_PEER_ADDR, (uint16_t)(1024 + k), SEG_PORT_CLOSED, (uint32_t)k, 0, SYNACK_SYN, NULL, 0);
+        while (fx_pop(f, &s)) rsts++;
+    }
+    CHECK_EQ(rsts, 200);
+    CHECK_EQ(cnt(f, SYNACK_C_tcp_rst_ratelimited), 800);
+    f->now += 500000;
+    for (int k = 0; k < 1000; k++) {
+        raw_tcp(f, SEG_PEER_ADDR, (uint16_t)(1024 + k), SEG_PORT_CLOSED, (uint32_t)k, 0, SYNACK_SYN, NULL, 0);
+        while (fx_pop(f, &s)) rsts++;
+    }
+    CHECK_EQ(rsts, 300);                        /* half a second later: 100 more */
+}
