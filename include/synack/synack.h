@@ -191,6 +191,7 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_drop_bad_ack, "dropped: unacceptable acknowledgment") \
     X(tcp_drop_listen_overflow, "dropped: SYN to a listener whose queues are full") \
     X(tcp_drop_no_memory, "dropped: no free connection") \
+    X(tcp_admission_deferred, "final ACKs dropped, their half-open entry or cookie kept: no free slot or buffers") \
     X(tcp_drop_rcvbuf, "bytes beyond the receive window trimmed") \
     X(tcp_drop_paws, "dropped: PAWS (old timestamp)") \
     X(tcp_rst_sent, "RST segments sent") \

@@ -385,6 +385,7 @@ static int cookie_check(struct synack_stack *st, const struct ip4_view *ip, cons
 
 /* ---- the listener's half-open processing ---- */
 
+static int child_resources(struct synack_stack *st);
 static struct tcb *make_child(struct synack_stack *st, struct tcb *l, uint32_t laddr, uint32_t raddr,
                               uint16_t lport, uint16_t rport, uint32_t irs, uint32_t iss,
                               uint16_t peer_mss, uint8_t peer_ws, int sack_ok, int ts_ok,
@@ -445,6 +446,7 @@ static void entry_segment(struct synack_stack *st, struct tcb *l, struct sc_entr
         CNT(st, tcp_drop_listen_overflow);
         return;
     }
+    if (!child_resources(st)) return;       /* keep the entry too */
     c = make_child(st, l, e->laddr, e->raddr, e->lport, e->rport, e->irs, e->iss, e->peer_mss,
                    e->peer_ws, e->sack_ok, e->ts_ok, e->ts_recent, e->ts_offset,
                    e->rexmits ? -1 : e->deadline - st->cfg.rto_initial_us);
@@ -541,6 +543,18 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
     CNT(st, tcp_synack_sent);
 }
 
+/* Admission control: a handshake completes only when the connection it makes can have a socket
+ * slot and buffers. Otherwise the final ACK is dropped and the half-open entry (or the
+ * cookie) kept, as Linux does with a full accept queue (tcp_abort_on_overflow = 0): the client
+ * sends again (its data, or the ACK of our SYN-ACK retransmission) and gets in once a
+ * connection ends, instead of completing a handshake and then being reset on its first byte. */
+static int child_resources(struct synack_stack *st)
+{
+    if (st->free_tcb >= 0 && st->free_buf >= 0) return 1;
+    CNT(st, tcp_admission_deferred);
+    return 0;
+}
+
 /* A connection in SYN_RCVD built from an entry or a cookie; sync_input then processes the
  * ACK exactly as for any SYN_RCVD connection. */
 static struct tcb *make_child(struct synack_stack *st, struct tcb *l, uint32_t laddr, uint32_t raddr,
@@ -605,6 +619,7 @@ void synack__syncache_segment(struct synack_stack *st, struct tcb *l, const stru
         struct cookie_info ci;
         if (cookie_check(st, ip, tv, &ci) == 0) {
             if (l->n_accept >= l->backlog) { CNT(st, tcp_drop_listen_overflow); return; }
+            if (!child_resources(st)) return;   /* the cookie stays good for the retry */
             c = make_child(st, l, ip->dst, ip->src, tv->dport, tv->sport, tv->seq - 1, tv->ack - 1,
                            ci.mss, ci.ws, ci.sack_ok, ci.ts_ok, ci.ts_recent, ci.ts_offset, -2);
             if (!c) { CNT(st, tcp_drop_no_memory); return; }

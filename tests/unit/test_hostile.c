@@ -172,3 +172,42 @@ FX_TEST(hostile_rst_for_closed_ports_rate_limited_freebsd, NULL)
     }
     CHECK_EQ(rsts, 300);                        /* half a second later: 100 more */
 }
+
+static void one_buffer(struct synack_config *c) { c->max_buffers = 1; }
+
+/* Admission control: with no buffers free, the final ACK of a handshake is dropped and the
+ * half-open entry kept (Linux's tcp_abort_on_overflow = 0), never a connection completed and
+ * then reset on its first byte. Once a buffer frees, the client's next segment gets in. */
+FX_TEST(hostile_final_ack_waits_for_buffers, one_buffer)
+{
+    struct seg s;
+    struct synack_mem_stats m;
+    struct tcp_opts o;
+    uint32_t iss2;
+    if (fx_to_established(f)) return;                /* holds the only buffer */
+    o = fx_peer_syn_opts(f);
+    fx_inject(f, 40001, SEG_PORT_LISTEN, SYNACK_SYN, 5000, 0, 65535, &o, NULL, 0);
+    CHECK(fx_pop(f, &s));
+    CHECK_EQ(s.flags, SYNACK_SYN | SYNACK_ACK);
+    iss2 = s.seq;
+    fx_inject(f, 40001, SEG_PORT_LISTEN, SYNACK_ACK, 5001, iss2 + 1, 65535, NULL, NULL, 0);
+    FX_EXPECT_NONE(f);
+    fx_inject(f, 40001, SEG_PORT_LISTEN, SYNACK_ACK | SYNACK_PSH, 5001, iss2 + 1, 65535, NULL, "GET", 3);
+    FX_EXPECT_NONE(f);                               /* no RST: the client just waits */
+    CHECK_EQ(cnt(f, SYNACK_C_tcp_admission_deferred), 2);
+    synack_mem_stats(f->st, &m);
+    CHECK_EQ(m.half_open, 1);
+    /* The first connection ends: its buffer is free again. */
+    synack_setsockopt(f->st, f->s, SYNACK_SO_LINGER_ZERO, 1);
+    synack_close(f->st, f->s);
+    f->s = -1;
+    fx_poll(f);
+    fx_flush(f);
+    fx_inject(f, 40001, SEG_PORT_LISTEN, SYNACK_ACK | SYNACK_PSH, 5001, iss2 + 1, 65535, NULL, "GET", 3);
+    int h = synack_accept(f->st, f->ls, NULL, NULL);
+    CHECK(h >= 0);
+    fx_track(f, h);
+    char buf[8];
+    CHECK_EQ(synack_recv(f->st, h, buf, sizeof buf), 3);
+    CHECK(!memcmp(buf, "GET", 3));
+}
