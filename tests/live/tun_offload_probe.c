@@ -27,6 +27,9 @@
  * as much as the link itself; the kernel receiver still checks the data.
  * Every mode gives up after 60 s ("ERROR timeout"). Exit 0 when the mode's checks passed.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strerrorname_np */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
