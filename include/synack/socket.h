@@ -44,10 +44,14 @@ enum {
     SYNACK_SO_LINGER_ZERO,  /**< set: close() aborts with RST */
     SYNACK_SO_UNREAD,       /**< get: bytes readable */
     SYNACK_SO_UNSENT,       /**< get: bytes sent but not yet acknowledged, plus unsent */
-    SYNACK_TCP_FASTOPEN_CONNECT /**< get/set before connect: RFC 7413 client. connect() asks
+    SYNACK_TCP_FASTOPEN_CONNECT, /**< get/set before connect: RFC 7413 client. connect() asks
                                      the server for a cookie; once one is cached for that
                                      server, connect() returns 0 at once and the first send
                                      goes out in the SYN (Linux's TCP_FASTOPEN_CONNECT) */
+    SYNACK_TCP_USER_TIMEOUT /**< get/set, milliseconds (0: off, the default): abort with
+                                 ETIMEDOUT when sent data stays unacknowledged, or the peer's
+                                 window stays closed, this long (RFC 5482; Linux's
+                                 TCP_USER_TIMEOUT) */
 };
 
 int synack_socket(struct synack_stack *st, int type);

@@ -114,7 +114,11 @@ struct synack_config {
     synack_time_us delack_us;      /**< delayed-ACK timeout (default 40 ms, RFC 1122 4.2.3.2) */
     unsigned syn_retries;          /**< SYN retransmissions before ETIMEDOUT (default 6) */
     unsigned synack_retries;       /**< SYN-ACK retransmissions before reclaiming (default 5) */
-    unsigned data_retries;         /**< data retransmissions before ETIMEDOUT (default 15) */
+    unsigned data_retries;         /**< data retransmissions before ETIMEDOUT (default 15); also
+                                        unanswered zero-window probes */
+    unsigned orphan_retries;       /**< the same, and zero-window probes answered or not, for a
+                                        connection the user has closed (default 8, as Linux's
+                                        tcp_orphan_retries): an orphan's life is bounded */
     synack_time_us fin_wait2_timeout_us; /**< orphaned FIN_WAIT_2 lifetime (default 60 s) */
     unsigned icmp_ratelimit_per_s; /**< ICMP errors sent per second (default 100, 0 = none) */
     unsigned challenge_ack_limit;  /**< RFC 5961 challenge ACKs per connection per second (10) */
@@ -228,6 +232,7 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_ooo_segments, "out-of-order segments held for reassembly") \
     X(tcp_ooo_drop, "out-of-order segments not held (reassembly full)") \
     X(tcp_conn_timeouts, "connections aborted by a retransmission timeout") \
+    X(tcp_persist_timeouts, "connections aborted while probing a zero window (orphan bound, user timeout, silent peer)") \
     X(tcp_timewait_reacks, "TIME_WAIT re-ACKs of a retransmitted FIN") \
     X(tcp_finwait2_timeouts, "orphaned FIN_WAIT_2 connections closed by timeout") \
     X(eth_in, "Ethernet frames received") \

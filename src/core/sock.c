@@ -435,6 +435,7 @@ int synack__sock_getsockopt(struct synack_stack *st, int s, int opt, int *val)
         return 0;
     case SYNACK_TCP_NODELAY: *val = t->nodelay; return 0;
     case SYNACK_TCP_FASTOPEN_CONNECT: *val = t->tfo_connect; return 0;
+    case SYNACK_TCP_USER_TIMEOUT: *val = (int)(t->user_timeout_us / 1000); return 0;
     case SYNACK_SO_REUSEADDR: *val = t->reuseaddr; return 0;
     case SYNACK_SO_LINGER_ZERO: *val = t->linger0; return 0;
     case SYNACK_SO_UNREAD: *val = b ? (int)b->rcv.len : 0; return 0;
@@ -452,6 +453,10 @@ int synack__sock_setsockopt(struct synack_stack *st, int s, int opt, int val)
     case SYNACK_TCP_FASTOPEN_CONNECT:       /* Linux: 0 or 1, before connect() only */
         if (val < 0 || val > 1 || t->state != SYNACK_CLOSED || t->rport) return SYNACK_EINVAL;
         t->tfo_connect = (uint8_t)val;
+        return 0;
+    case SYNACK_TCP_USER_TIMEOUT:           /* Linux: EINVAL for a negative value */
+        if (val < 0) return SYNACK_EINVAL;
+        t->user_timeout_us = (synack_time_us)val * 1000;
         return 0;
     case SYNACK_SO_REUSEADDR: t->reuseaddr = val != 0; return 0;
     case SYNACK_SO_LINGER_ZERO: t->linger0 = val != 0; return 0;

@@ -45,6 +45,7 @@ void synack_config_default(struct synack_config *cfg)
     cfg->syn_retries = 6;
     cfg->synack_retries = 5;
     cfg->data_retries = 15;
+    cfg->orphan_retries = 8;
     cfg->fin_wait2_timeout_us = 60 * 1000000LL;
     cfg->icmp_ratelimit_per_s = 100;
     cfg->challenge_ack_limit = 10;

@@ -71,6 +71,11 @@ struct tcb {
     uint8_t syn_rexmit;     /* our SYN (or SYN-ACK) was retransmitted: no RTT sample from the
                                handshake (Karn), and RTO >= 3 s afterwards (RFC 6298 §5.7) */
     uint8_t persist_shift;
+    uint8_t persist_probes; /* zero-window probes since the last ACK (an answer) */
+    uint8_t persist_total;  /* zero-window probes since the window closed */
+    synack_time_us persist_since; /* when the window was found closed */
+    synack_time_us user_timeout_us; /* SYNACK_TCP_USER_TIMEOUT (0: off) */
+    synack_time_us rexmt_since;     /* first transmission of what the running RTO covers */
     synack_time_us rto_at;  /* when the running RTO fires (a tail loss probe may come first) */
     int err;                /* pending SO_ERROR (negative code) */
     int hard_err;           /* the error that closed the connection (for recv/send) */

@@ -246,6 +246,7 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
     struct bufpair *b = tcb_buf(st, t);
     uint32_t ack = tv->ack, wnd = (uint32_t)tv->window << t->snd_wscale, mss = t->snd_mss;
     int window_changed = wnd != t->snd_wnd;
+    t->persist_probes = 0;              /* the peer answers (Linux resets probes_out likewise) */
     /* RFC 2018 §4 / RFC 6675 §4: record SACKed ranges (only plausible ones: above SND.UNA and
      * not beyond what was sent). They steer retransmissions; they never free send buffer. */
     if (t->sack_ok) {

@@ -357,10 +357,13 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
     if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una &&
         (b->snd.len > t->snd_nxt - synack__tcp_data_start(t) ||
          (t->fin_queued && !seq_gt(t->snd_nxt, t->fin_seq)))) {
-        if (t->timer[TT_PERSIST] == SYNACK_TIME_NEVER && t->timer[TT_REXMT] == SYNACK_TIME_NEVER)
+        if (t->timer[TT_PERSIST] == SYNACK_TIME_NEVER && t->timer[TT_REXMT] == SYNACK_TIME_NEVER) {
             synack__timer_set(st, t, TT_PERSIST, st->now + t->rto);
+            if (!t->persist_total) t->persist_since = st->now;
+        }
     } else if (t->timer[TT_PERSIST] != SYNACK_TIME_NEVER) {
         synack__timer_set(st, t, TT_PERSIST, SYNACK_TIME_NEVER);
         t->persist_shift = 0;
+        t->persist_total = 0;
     }
 }

@@ -182,6 +182,13 @@ static void tail_loss_probe(struct synack_stack *st, struct tcb *t)
 
 /* ---- expiry ---- */
 
+/* Gives up on a connection: RST to the peer when synchronized, ETIMEDOUT to the user. */
+static void give_up(struct synack_stack *st, struct tcb *t, const char *why)
+{
+    if (tcp_synchronized(t->state)) synack__tcp_send_ctl(st, t, t->snd_max, SYNACK_RST | SYNACK_ACK);
+    synack__tcp_close_conn(st, t, SYNACK_ETIMEDOUT, why);
+}
+
 static void rexmt_expired(struct synack_stack *st, struct tcb *t)
 {
     if (t->tlp_armed && tcp_synchronized(t->state) && t->snd_una != t->snd_max) {
@@ -192,8 +199,14 @@ static void rexmt_expired(struct synack_stack *st, struct tcb *t)
     unsigned limit = t->state == SYNACK_SYN_SENT ? st->cfg.syn_retries
                    : t->state == SYNACK_SYN_RCVD ? st->cfg.synack_retries
                    : st->cfg.data_retries;
+    /* An orphan gets orphan_retries (Linux's tcp_orphan_retries); TCP_USER_TIMEOUT bounds
+     * how long sent data may stay unacknowledged (RFC 5482, RFC 9293 §3.10.8). */
+    if (!t->user_open && tcp_synchronized(t->state) && st->cfg.orphan_retries < limit)
+        limit = st->cfg.orphan_retries;
+    if (t->rexmt_count == 0) t->rexmt_since = st->now - t->rto;
     CNT(st, tcp_rexmit_timeouts);
-    if (t->rexmt_count >= limit) {
+    if (t->rexmt_count >= limit ||
+        (t->user_timeout_us && st->now - t->rexmt_since >= t->user_timeout_us)) {
         /* RFC 9293 §3.8.3 (R2): give up. A half-open passive connection is reclaimed quietly
          * (FreeBSD syncache, Linux: no RST); others report ETIMEDOUT. */
         if (t->state == SYNACK_SYN_RCVD && t->passive) {
@@ -201,8 +214,7 @@ static void rexmt_expired(struct synack_stack *st, struct tcb *t)
             synack__tcp_close_conn(st, t, 0, "SYN-ACK retries exhausted");
         } else {
             CNT(st, tcp_conn_timeouts);
-            if (tcp_synchronized(t->state)) synack__tcp_send_ctl(st, t, t->snd_max, SYNACK_RST | SYNACK_ACK);
-            synack__tcp_close_conn(st, t, SYNACK_ETIMEDOUT, "retransmission timeout");
+            give_up(st, t, "retransmission timeout");
         }
         return;
     }
@@ -249,8 +261,20 @@ static void persist_expired(struct synack_stack *st, struct tcb *t)
 {
     synack_time_us next;
     /* RFC 9293 §3.8.6.1 (MUST-35/36): probe a zero window; keep the connection open as long
-     * as the receiver answers. Like Linux we probe with a zero-length segment carrying
-     * SEQ = SND.UNA - 1, which any receiver must answer with an ACK showing its window. */
+     * as the receiver answers (RFC 1122 4.2.2.17). Like Linux we probe with a zero-length
+     * segment carrying SEQ = SND.UNA - 1, which any receiver must answer with an ACK showing
+     * its window. Bounds, as Linux's tcp_probe_timer has them: a peer that stops answering
+     * gets data_retries probes; an orphan (no user left to wait for it) orphan_retries in all;
+     * TCP_USER_TIMEOUT bounds the time the window may stay closed. */
+    if (t->persist_probes >= st->cfg.data_retries ||
+        (!t->user_open && t->persist_total >= st->cfg.orphan_retries) ||
+        (t->user_timeout_us && st->now - t->persist_since >= t->user_timeout_us)) {
+        CNT(st, tcp_persist_timeouts);
+        give_up(st, t, "zero-window probes exhausted");
+        return;
+    }
+    if (t->persist_probes < 255) t->persist_probes++;
+    if (t->persist_total < 255) t->persist_total++;
     CNT(st, tcp_zero_window_probes);
     synack__tcp_send_ctl(st, t, t->snd_una - 1, SYNACK_ACK);
     if (t->persist_shift < 6) t->persist_shift++;

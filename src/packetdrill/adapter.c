@@ -955,6 +955,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *optval, so
         case TCP_NODELAY: rc = SYNACK_TCP_NODELAY; break;
         case TCP_FASTOPEN_CONNECT: rc = SYNACK_TCP_FASTOPEN_CONNECT; break;
         case TCP_MAXSEG: rc = SYNACK_TCP_MAXSEG; break;
+        case TCP_USER_TIMEOUT: rc = SYNACK_TCP_USER_TIMEOUT; break;
         default: return (int)leave(pd, fail(ENOPROTOOPT));
         }
         if (synack_getsockopt(pd->st, f->h, rc, &v) < 0) return (int)leave(pd, -1);
@@ -1034,6 +1035,8 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *optv
     case TCP_FASTOPEN_CONNECT:
         return (int)leave(pd, synack_setsockopt(pd->st, f->h, SYNACK_TCP_FASTOPEN_CONNECT, v));
     case TCP_MAXSEG: return (int)leave(pd, synack_setsockopt(pd->st, f->h, SYNACK_TCP_MAXSEG, v));
+    case TCP_USER_TIMEOUT:
+        return (int)leave(pd, synack_setsockopt(pd->st, f->h, SYNACK_TCP_USER_TIMEOUT, v));
     default: return (int)leave(pd, fail(ENOPROTOOPT));
     }
 }
