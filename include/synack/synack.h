@@ -99,6 +99,11 @@ struct synack_config {
                                         half-open and TIME_WAIT ones (default 1024) */
     unsigned max_buffers;          /**< buffer pairs: connections past the handshake and UDP
                                         sockets at once (default 256; 0 = max_sockets) */
+    unsigned max_timewait;         /**< TIME_WAIT connections at most (0: max_sockets / 2); past
+                                        it, and whenever a new connection needs a slot, the
+                                        oldest closed one is recycled early (Linux's
+                                        tcp_max_tw_buckets bound; RFC 6191 and PAWS protect the
+                                        4-tuple's next incarnation) */
     unsigned rcvbuf_bytes;         /**< per-connection receive buffer (default 64 KiB) */
     unsigned sndbuf_bytes;         /**< per-connection send buffer (default 64 KiB) */
     unsigned mtu;                  /**< link MTU (default 1500); MSS = mtu - 40 */
@@ -206,6 +211,7 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_oow_acks_limited, "ACKs to out-of-window segments suppressed by the rate limit") \
     X(tcp_rst_ratelimited, "RSTs for segments without a connection suppressed by the rate limit") \
     X(tcp_timewait_recycled, "TIME_WAIT connections replaced by a new SYN (RFC 6191)") \
+    X(tcp_timewait_overflow, "TIME_WAIT connections ended early: their bound was reached or a new connection needed the slot") \
     X(tcp_syn_in, "SYNs received on a listener") \
     X(tcp_syn_dropped, "SYNs dropped (queues full with cookies off, or accept queue full)") \
     X(tcp_syncache_added, "half-open connections entered in the syncache") \
@@ -275,6 +281,7 @@ struct synack_mem_stats {
     unsigned timers_armed;         /**< connections with a timer armed */
     unsigned tx_queued;            /**< packets waiting for synack_poll() */
     unsigned half_open;            /**< syncache entries in use */
+    unsigned timewait;             /**< connections in TIME_WAIT */
     size_t bytes_reserved;         /**< everything allocated at synack_stack_new() */
 };
 void synack_mem_stats(const struct synack_stack *st, struct synack_mem_stats *out);

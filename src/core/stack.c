@@ -113,6 +113,7 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
         st->tcbs[i].qnext = st->free_tcb;
         st->tcbs[i].heap_pos = -1;
         st->tcbs[i].buf = -1;
+        st->tcbs[i].tw_prev = st->tcbs[i].tw_next = -2;
         st->free_tcb = (int)i;
     }
     st->free_buf = -1;
@@ -128,6 +129,8 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
     st->listeners = -1;
     st->udp_socks = -1;
     st->dirty_head = -1;
+    st->tw_head = st->tw_tail = -1;
+    if (!st->cfg.max_timewait || st->cfg.max_timewait > st->ntcbs) st->cfg.max_timewait = st->ntcbs / 2;
     /* Keys for the hash table and the ephemeral port choice are derived from the secret, so
      * that one secret (from the platform's entropy) makes every choice unpredictable. */
     {
@@ -167,6 +170,7 @@ void synack_mem_stats(const struct synack_stack *st, struct synack_mem_stats *ou
     out->timers_armed = st->heap_len;
     out->half_open = synack__syncache_used(st);
     out->tx_queued = st->txq_count;
+    out->timewait = st->tw_count;
     out->bytes_reserved = st->bytes_reserved;
 }
 
@@ -175,8 +179,12 @@ void synack_mem_stats(const struct synack_stack *st, struct synack_mem_stats *ou
 struct tcb *synack__tcb_alloc(struct synack_stack *st)
 {
     struct tcb *t;
-    int i = st->free_tcb, dnext;
+    int i, dnext;
     uint8_t in_dirty;
+    /* No slot left: a connection in TIME_WAIT gives its own (issue 10: TIME_WAIT churn must
+     * not lock live connections out). */
+    if (st->free_tcb < 0) synack__timewait_recycle(st);
+    i = st->free_tcb;
     if (i < 0) return NULL;
     t = &st->tcbs[i];
     st->free_tcb = t->qnext;
@@ -191,6 +199,7 @@ struct tcb *synack__tcb_alloc(struct synack_stack *st)
     t->dnext = in_dirty ? dnext : -1;
     t->heap_pos = -1;
     t->buf = -1;
+    t->tw_prev = t->tw_next = -2;
     for (int k = 0; k < TT_NTIMERS; k++) t->timer[k] = SYNACK_TIME_NEVER;
     t->deadline = SYNACK_TIME_NEVER;
     st->tcbs_in_use++;
@@ -200,6 +209,7 @@ struct tcb *synack__tcb_alloc(struct synack_stack *st)
 void synack__tcb_free(struct synack_stack *st, struct tcb *t)
 {
     if (NEVER(t->kind == SK_FREE)) return;
+    synack__tw_unlink(st, t);
     synack__timers_clear(st, t);
     if (t->buf >= 0) { synack__buf_free(st, t->buf); t->buf = -1; }
     t->kind = SK_FREE;

@@ -85,6 +85,7 @@ struct tcb {
     int qnext;              /* accept-queue / listener-list / dirty-list link */
     int dnext;
     int heap_pos;           /* position in the timer heap, -1 when absent */
+    int tw_prev, tw_next;   /* the TIME_WAIT list, oldest first (-2: not on it) */
     int buf;                /* buffer pair, -1 when none */
 
     uint32_t laddr, raddr;
@@ -184,6 +185,8 @@ struct synack_stack {
     unsigned heap_len;
 
     int dirty_head;         /* connections with output pending */
+    int tw_head, tw_tail;   /* connections in TIME_WAIT, in the order they entered it */
+    unsigned tw_count;
 
     uint8_t *txq;           /* transmit queue: slots of TXQ_HEADROOM + mtu bytes */
     uint16_t *txq_len;
@@ -259,6 +262,9 @@ void synack__tcp_hash_remove(struct synack_stack *st, struct tcb *t);
 void synack__tcp_set_state(struct synack_stack *st, struct tcb *t, int new_state,
                            const char *event);
 void synack__tcp_close_conn(struct synack_stack *st, struct tcb *t, int err, const char *event);
+/* Ends the oldest TIME_WAIT connection the user has closed; 1 if there was one. */
+int synack__timewait_recycle(struct synack_stack *st);
+void synack__tw_unlink(struct synack_stack *st, struct tcb *t);
 void synack__tcp_init_conn(struct synack_stack *st, struct tcb *t);
 int synack__tcp_attach_buffers(struct synack_stack *st, struct tcb *t);
 void synack__tcp_established(struct synack_stack *st, struct tcb *t);

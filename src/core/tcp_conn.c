@@ -86,6 +86,39 @@ static int edge_ok(int from, int to)
     }
 }
 
+/* The TIME_WAIT list: connections enter at the tail as they enter the state, so the head is
+ * always the oldest (every one waits the same 2*MSL; a restart on a retransmitted FIN keeps
+ * its place, which only makes it a little older than it is). */
+static void tw_link(struct synack_stack *st, struct tcb *t)
+{
+    t->tw_next = -1;
+    t->tw_prev = st->tw_tail;
+    if (st->tw_tail >= 0) st->tcbs[st->tw_tail].tw_next = t->idx; else st->tw_head = t->idx;
+    st->tw_tail = t->idx;
+    st->tw_count++;
+}
+
+void synack__tw_unlink(struct synack_stack *st, struct tcb *t)
+{
+    if (t->tw_prev == -2) return;
+    if (t->tw_prev >= 0) st->tcbs[t->tw_prev].tw_next = t->tw_next; else st->tw_head = t->tw_next;
+    if (t->tw_next >= 0) st->tcbs[t->tw_next].tw_prev = t->tw_prev; else st->tw_tail = t->tw_prev;
+    t->tw_prev = t->tw_next = -2;
+    st->tw_count--;
+}
+
+int synack__timewait_recycle(struct synack_stack *st)
+{
+    for (int k = st->tw_head; k >= 0; k = st->tcbs[k].tw_next) {
+        struct tcb *t = &st->tcbs[k];
+        if (t->user_open) continue;         /* its handle holds the slot anyway */
+        CNT(st, tcp_timewait_overflow);
+        synack__tcp_close_conn(st, t, 0, "TIME_WAIT recycled early");
+        return 1;
+    }
+    return 0;
+}
+
 void synack__tcp_set_state(struct synack_stack *st, struct tcb *t, int ns, const char *event)
 {
     int old = t->state;
@@ -97,6 +130,13 @@ void synack__tcp_set_state(struct synack_stack *st, struct tcb *t, int ns, const
     }
 #endif
     t->state = (uint8_t)ns;
+    if (old == SYNACK_TIME_WAIT) synack__tw_unlink(st, t);
+    if (ns == SYNACK_TIME_WAIT) {
+        /* Past the bound, the oldest closed connection in TIME_WAIT goes first (Linux's
+         * tcp_max_tw_buckets); never this one, which is not on the list yet. */
+        if (st->tw_count >= st->cfg.max_timewait) synack__timewait_recycle(st);
+        tw_link(st, t);
+    }
     if (st->cfg.hooks.on_state)
         st->cfg.hooks.on_state(st->cfg.hooks.ctx, st->now, t->idx, old, ns, event);
 }

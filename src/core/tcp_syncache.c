@@ -550,6 +550,7 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
  * connection ends, instead of completing a handshake and then being reset on its first byte. */
 static int child_resources(struct synack_stack *st)
 {
+    if (st->free_tcb < 0) synack__timewait_recycle(st);
     if (st->free_tcb >= 0 && st->free_buf >= 0) return 1;
     CNT(st, tcp_admission_deferred);
     return 0;

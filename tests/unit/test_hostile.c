@@ -211,3 +211,75 @@ FX_TEST(hostile_final_ack_waits_for_buffers, one_buffer)
     CHECK_EQ(synack_recv(f->st, h, buf, sizeof buf), 3);
     CHECK(!memcmp(buf, "GET", 3));
 }
+
+/* TIME_WAIT churn: short connections that the server closes first leave it one TIME_WAIT
+ * connection each for 2*MSL. With 16 socket slots, 100 of them in a row must all get in: a
+ * new connection takes the slot of the oldest TIME_WAIT one, and their number stays within
+ * max_timewait (Linux's tcp_max_tw_buckets policy; RFC 6191 guards the 4-tuple's reuse). */
+FX_TEST(hostile_timewait_churn_never_locks_out, NULL)
+{
+    struct seg s;
+    struct synack_mem_stats m;
+    struct tcp_opts o = fx_peer_syn_opts(f);
+    int accepted = 0;
+    if (fx_to_listen(f)) return;
+    for (int k = 0; k < 100; k++) {
+        uint16_t port = (uint16_t)(41000 + k);
+        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_SYN, 1000, 0, 65535, &o, NULL, 0);
+        CHECK(fx_pop(f, &s) && s.flags == (SYNACK_SYN | SYNACK_ACK));
+        uint32_t iss = s.seq;
+        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_ACK, 1001, iss + 1, 65535, NULL, NULL, 0);
+        int h = synack_accept(f->st, f->ls, NULL, NULL);
+        if (h < 0) continue;
+        accepted++;
+        synack_close(f->st, h);                     /* the server closes first */
+        fx_poll(f);
+        CHECK(fx_pop(f, &s) && (s.flags & SYNACK_FIN));
+        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_FIN | SYNACK_ACK, 1001, iss + 2, 65535, NULL, NULL, 0);
+        CHECK(fx_pop(f, &s) && s.flags == SYNACK_ACK);  /* its ACK of our FIN: TIME_WAIT */
+        synack_mem_stats(f->st, &m);
+        CHECK(m.timewait <= f->st->cfg.max_timewait);
+        f->now += 10 * SEG_MS;
+    }
+    CHECK_EQ(accepted, 100);
+    synack_mem_stats(f->st, &m);
+    CHECK_EQ(m.timewait, f->st->cfg.max_timewait);
+    CHECK_EQ(cnt(f, SYNACK_C_tcp_timewait_overflow), 100 - f->st->cfg.max_timewait);
+}
+
+static void tw_unbounded(struct synack_config *c) { c->max_timewait = c->max_sockets; }
+
+/* The same with no bound but the slots: a new connection takes the oldest TIME_WAIT slot.
+ * (TIME_WAIT churn, continued.) Short connections that the server closes first leave it one TIME_WAIT
+ * connection each for 2*MSL. With 16 socket slots, 100 of them in a row must all get in: a
+ * new connection takes the slot of the oldest TIME_WAIT one, and their number stays within
+ * max_timewait (Linux's tcp_max_tw_buckets policy; RFC 6191 guards the 4-tuple's reuse). */
+FX_TEST(hostile_timewait_slots_taken_by_new_connections, tw_unbounded)
+{
+    struct seg s;
+    struct synack_mem_stats m;
+    struct tcp_opts o = fx_peer_syn_opts(f);
+    int accepted = 0;
+    if (fx_to_listen(f)) return;
+    for (int k = 0; k < 100; k++) {
+        uint16_t port = (uint16_t)(41000 + k);
+        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_SYN, 1000, 0, 65535, &o, NULL, 0);
+        CHECK(fx_pop(f, &s) && s.flags == (SYNACK_SYN | SYNACK_ACK));
+        uint32_t iss = s.seq;
+        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_ACK, 1001, iss + 1, 65535, NULL, NULL, 0);
+        int h = synack_accept(f->st, f->ls, NULL, NULL);
+        if (h < 0) continue;
+        accepted++;
+        synack_close(f->st, h);                     /* the server closes first */
+        fx_poll(f);
+        CHECK(fx_pop(f, &s) && (s.flags & SYNACK_FIN));
+        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_FIN | SYNACK_ACK, 1001, iss + 2, 65535, NULL, NULL, 0);
+        CHECK(fx_pop(f, &s) && s.flags == SYNACK_ACK);  /* its ACK of our FIN: TIME_WAIT */
+        synack_mem_stats(f->st, &m);
+        CHECK(m.timewait <= f->st->cfg.max_timewait);
+        f->now += 10 * SEG_MS;
+    }
+    CHECK_EQ(accepted, 100);
+    synack_mem_stats(f->st, &m);
+    CHECK(cnt(f, SYNACK_C_tcp_timewait_overflow) >= 100 - 16);
+}
