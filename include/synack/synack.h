@@ -138,6 +138,12 @@ struct synack_config {
                                         datagrams from the network or broadcast address are
                                         dropped (RFC 1122 3.2.1.3) */
     int accept_link_local;         /**< accept sources in 169.254/16 (default 0) */
+    unsigned per_source_limit;     /**< connections a listener completes per source address
+                                        at once (0: no limit, the default). Past it the final
+                                        ACK is dropped and the half-open entry kept, as for
+                                        admission control: one host cannot take every
+                                        connection (slowloris). Counted in 4096 hashed buckets:
+                                        a collision makes two sources share one limit */
     int accept_source_route;       /**< accept datagrams with LSRR/SSRR options (default 0,
                                         RFC 7126 4.3) */
     int window_scaling;            /**< offer RFC 7323 window scaling (default 1) */
@@ -201,6 +207,7 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_drop_listen_overflow, "dropped: SYN to a listener whose queues are full") \
     X(tcp_drop_no_memory, "dropped: no free connection") \
     X(tcp_admission_deferred, "final ACKs dropped, their half-open entry or cookie kept: no free slot or buffers") \
+    X(tcp_source_limited, "final ACKs dropped, their half-open entry or cookie kept: the source has per_source_limit connections") \
     X(tcp_drop_rcvbuf, "bytes beyond the receive window trimmed") \
     X(tcp_drop_paws, "dropped: PAWS (old timestamp)") \
     X(tcp_rst_sent, "RST segments sent") \

@@ -92,10 +92,11 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
     st->txq = malloc((size_t)st->txq_cap * st->txq_stride);
     st->txq_len = calloc(st->txq_cap, sizeof *st->txq_len);
     st->txq_meta = calloc(st->txq_cap, sizeof *st->txq_meta);
+    st->src_conns = calloc(SRC_BUCKETS, sizeof *st->src_conns);
     if (st->cfg.syncache_entries == 0) st->cfg.syncache_entries = 1;
     st->sc = malloc(synack__syncache_size(st->cfg.syncache_entries));
     if (!st->sc || !st->tcbs || !st->bufs || !st->buf_mem || !st->hash || !st->heap || !st->txq ||
-        !st->txq_len || !st->txq_meta) {
+        !st->txq_len || !st->txq_meta || !st->src_conns) {
         synack_stack_free(st);
         return SYNACK_ENOMEM;
     }
@@ -103,7 +104,8 @@ int synack_stack_new(const struct synack_config *cfg, struct synack_stack **out)
                          bufbytes * st->nbufs + hsize * sizeof *st->hash +
                          st->ntcbs * sizeof *st->heap + (size_t)st->txq_cap * st->txq_stride +
                          st->txq_cap * (sizeof *st->txq_len + sizeof *st->txq_meta);
-    st->bytes_reserved += synack__syncache_size(st->cfg.syncache_entries);
+    st->bytes_reserved += synack__syncache_size(st->cfg.syncache_entries) +
+                          SRC_BUCKETS * sizeof *st->src_conns;
     synack__syncache_init(st->sc, st->cfg.syncache_entries, st->cfg.syncache_bucket_limit);
     st->hash_mask = (uint32_t)hsize - 1;
     for (i = 0; i < hsize; i++) st->hash[i] = -1;
@@ -157,6 +159,7 @@ void synack_stack_free(struct synack_stack *st)
     free(st->txq);
     free(st->txq_len);
     free(st->txq_meta);
+    free(st->src_conns);
     free(st->sc);
     free(st);
 }

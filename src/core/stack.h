@@ -14,6 +14,7 @@
 #define SYNACK_CORE_STACK_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "synack/synack.h"
 #include "err.h"
 #include "seq.h"
@@ -71,6 +72,7 @@ struct tcb {
     uint8_t syn_rexmit;     /* our SYN (or SYN-ACK) was retransmitted: no RTT sample from the
                                handshake (Karn), and RTO >= 3 s afterwards (RFC 6298 §5.7) */
     uint8_t persist_shift;
+    uint8_t src_counted;    /* counted in the stack's per-source table (passive, established) */
     uint8_t persist_probes; /* zero-window probes since the last ACK (an answer) */
     uint8_t persist_total;  /* zero-window probes since the window closed */
     synack_time_us persist_since; /* when the window was found closed */
@@ -139,6 +141,8 @@ struct tcb {
     synack_time_us deadline;
 };
 
+#define SRC_BUCKETS 4096
+
 /* Transmit slots keep room in front of the IPv4 packet for a link header (Ethernet II: 14),
  * so the Ethernet layer frames a packet in place. */
 #define TXQ_HEADROOM 16
@@ -185,6 +189,7 @@ struct synack_stack {
     unsigned heap_len;
 
     int dirty_head;         /* connections with output pending */
+    uint16_t *src_conns;    /* SRC_BUCKETS counters: passive connections per source hash */
     int tw_head, tw_tail;   /* connections in TIME_WAIT, in the order they entered it */
     unsigned tw_count;
 
@@ -329,6 +334,13 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
                             struct tcp_view *tv);
 void synack__tcp_icmp_error(struct synack_stack *st, uint8_t type, uint8_t code,
                             const uint8_t *orig, size_t len);
+
+static inline unsigned src_bucket(const struct synack_stack *st, uint32_t raddr)
+{
+    uint32_t k;
+    memcpy(&k, st->hash_key + 4, sizeof k);
+    return ((raddr ^ k) * 0x9e3779b1u) >> 20 & (SRC_BUCKETS - 1);
+}
 
 static inline struct bufpair *tcb_buf(const struct synack_stack *st, const struct tcb *t)
 {

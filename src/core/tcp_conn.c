@@ -130,6 +130,10 @@ void synack__tcp_set_state(struct synack_stack *st, struct tcb *t, int ns, const
     }
 #endif
     t->state = (uint8_t)ns;
+    if (t->src_counted && (ns == SYNACK_TIME_WAIT || ns == SYNACK_CLOSED)) {
+        st->src_conns[src_bucket(st, t->raddr)]--;
+        t->src_counted = 0;
+    }
     if (old == SYNACK_TIME_WAIT) synack__tw_unlink(st, t);
     if (ns == SYNACK_TIME_WAIT) {
         /* Past the bound, the oldest closed connection in TIME_WAIT goes first (Linux's

@@ -203,6 +203,10 @@ static int synrcvd_ack(struct synack_stack *st, struct tcb *t, const struct ip4_
         else l->acc_head = t->idx;
         l->acc_tail = t->idx;
         CNT(st, tcp_accepted);
+        {
+            uint16_t *c = &st->src_conns[src_bucket(st, t->raddr)];
+            if (*c < UINT16_MAX) { (*c)++; t->src_counted = 1; }
+        }
     } else {
         CNT(st, tcp_connected);
     }

@@ -385,7 +385,7 @@ static int cookie_check(struct synack_stack *st, const struct ip4_view *ip, cons
 
 /* ---- the listener's half-open processing ---- */
 
-static int child_resources(struct synack_stack *st);
+static int child_resources(struct synack_stack *st, uint32_t raddr);
 static struct tcb *make_child(struct synack_stack *st, struct tcb *l, uint32_t laddr, uint32_t raddr,
                               uint16_t lport, uint16_t rport, uint32_t irs, uint32_t iss,
                               uint16_t peer_mss, uint8_t peer_ws, int sack_ok, int ts_ok,
@@ -446,7 +446,7 @@ static void entry_segment(struct synack_stack *st, struct tcb *l, struct sc_entr
         CNT(st, tcp_drop_listen_overflow);
         return;
     }
-    if (!child_resources(st)) return;       /* keep the entry too */
+    if (!child_resources(st, e->raddr)) return;     /* keep the entry too */
     c = make_child(st, l, e->laddr, e->raddr, e->lport, e->rport, e->irs, e->iss, e->peer_mss,
                    e->peer_ws, e->sack_ok, e->ts_ok, e->ts_recent, e->ts_offset,
                    e->rexmits ? -1 : e->deadline - st->cfg.rto_initial_us);
@@ -544,12 +544,16 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
 }
 
 /* Admission control: a handshake completes only when the connection it makes can have a socket
- * slot and buffers. Otherwise the final ACK is dropped and the half-open entry (or the
+ * slot and buffers, and its source is under per_source_limit. Otherwise the final ACK is dropped and the half-open entry (or the
  * cookie) kept, as Linux does with a full accept queue (tcp_abort_on_overflow = 0): the client
  * sends again (its data, or the ACK of our SYN-ACK retransmission) and gets in once a
  * connection ends, instead of completing a handshake and then being reset on its first byte. */
-static int child_resources(struct synack_stack *st)
+static int child_resources(struct synack_stack *st, uint32_t raddr)
 {
+    if (st->cfg.per_source_limit && st->src_conns[src_bucket(st, raddr)] >= st->cfg.per_source_limit) {
+        CNT(st, tcp_source_limited);
+        return 0;
+    }
     if (st->free_tcb < 0) synack__timewait_recycle(st);
     if (st->free_tcb >= 0 && st->free_buf >= 0) return 1;
     CNT(st, tcp_admission_deferred);
@@ -620,7 +624,7 @@ void synack__syncache_segment(struct synack_stack *st, struct tcb *l, const stru
         struct cookie_info ci;
         if (cookie_check(st, ip, tv, &ci) == 0) {
             if (l->n_accept >= l->backlog) { CNT(st, tcp_drop_listen_overflow); return; }
-            if (!child_resources(st)) return;   /* the cookie stays good for the retry */
+            if (!child_resources(st, ip->src)) return;  /* the cookie stays good for the retry */
             c = make_child(st, l, ip->dst, ip->src, tv->dport, tv->sport, tv->seq - 1, tv->ack - 1,
                            ci.mss, ci.ws, ci.sack_ok, ci.ts_ok, ci.ts_recent, ci.ts_offset, -2);
             if (!c) { CNT(st, tcp_drop_no_memory); return; }

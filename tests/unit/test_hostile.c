@@ -283,3 +283,61 @@ FX_TEST(hostile_timewait_slots_taken_by_new_connections, tw_unbounded)
     synack_mem_stats(f->st, &m);
     CHECK(cnt(f, SYNACK_C_tcp_timewait_overflow) >= 100 - 16);
 }
+
+static void two_per_source(struct synack_config *c) { c->per_source_limit = 2; }
+
+/* One host cannot take every connection: past per_source_limit its final ACKs wait (entry
+ * kept, no RST) while other hosts still get in; when one of its connections ends, it can. */
+FX_TEST(hostile_per_source_limit, two_per_source)
+{
+    struct seg s;
+    struct tcp_opts o = fx_peer_syn_opts(f);
+    uint32_t iss[3];
+    int h[3];
+    if (fx_to_listen(f)) return;
+    for (int k = 0; k < 3; k++) {
+        uint16_t port = (uint16_t)(42000 + k);
+        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_SYN, 1000, 0, 65535, &o, NULL, 0);
+        CHECK(fx_pop(f, &s) && s.flags == (SYNACK_SYN | SYNACK_ACK));
+        iss[k] = s.seq;
+        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_ACK, 1001, iss[k] + 1, 65535, NULL, NULL, 0);
+        FX_EXPECT_NONE(f);
+        h[k] = synack_accept(f->st, f->ls, NULL, NULL);
+        if (h[k] >= 0) fx_track(f, h[k]);
+    }
+    CHECK(h[0] >= 0 && h[1] >= 0);
+    CHECK_EQ(h[2], -1);
+    CHECK_EQ(cnt(f, SYNACK_C_tcp_source_limited), 1);
+    /* Another host is not affected. */
+    {
+        uint8_t pkt[128];
+        struct tcp_view tv;
+        struct ip4_view ip;
+        size_t n = tcp_emit(pkt + 20, 0x0a4d0005u, SEG_STACK_ADDR, 43000, SEG_PORT_LISTEN, 7000, 0,
+                            SYNACK_SYN, 65535, &o, NULL, 0);
+        ip4_emit(pkt, 0x0a4d0005u, SEG_STACK_ADDR, IP4_PROTO_TCP, (uint16_t)n, 1, 64);
+        synack_input(f->st, f->now, pkt, 20 + n);
+        fx_poll(f);
+        CHECK(fx_pop(f, &s) && s.flags == (SYNACK_SYN | SYNACK_ACK));
+        struct tcp_opts none;
+        memset(&none, 0, sizeof none);
+        n = tcp_emit(pkt + 20, 0x0a4d0005u, SEG_STACK_ADDR, 43000, SEG_PORT_LISTEN, 7001, s.seq + 1,
+                     SYNACK_ACK, 65535, &none, NULL, 0);
+        ip4_emit(pkt, 0x0a4d0005u, SEG_STACK_ADDR, IP4_PROTO_TCP, (uint16_t)n, 1, 64);
+        synack_input(f->st, f->now, pkt, 20 + n);
+        fx_poll(f);
+        (void)tv; (void)ip;
+        int other = synack_accept(f->st, f->ls, NULL, NULL);
+        CHECK(other >= 0);
+        fx_track(f, other);
+    }
+    /* One of the first two ends; the third's next ACK gets in. */
+    synack_setsockopt(f->st, h[0], SYNACK_SO_LINGER_ZERO, 1);
+    synack_close(f->st, h[0]);
+    fx_poll(f);
+    fx_flush(f);
+    fx_inject(f, 42002, SEG_PORT_LISTEN, SYNACK_ACK, 1001, iss[2] + 1, 65535, NULL, NULL, 0);
+    h[2] = synack_accept(f->st, f->ls, NULL, NULL);
+    CHECK(h[2] >= 0);
+    fx_track(f, h[2]);
+}
