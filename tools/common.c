@@ -788,7 +788,7 @@ int net_wait(struct net *n, const int *extra, int nextra, synack_time_us deadlin
         fprintf(stderr, "%s: wait: %s\n", n->prog, strerror(errno));
         return -1;
     }
-    n->dev_ready = mask & ((1u << n->ndev) - 1);
+    n->dev_ready = n->fd_ready = mask & ((1u << n->ndev) - 1);
     if (n->busy_poll) n->dev_ready = (1u << n->ndev) - 1;
     check_devices(n, net_now());
     if (n->failed) return -1;
@@ -865,9 +865,10 @@ int net_rx(struct net *n)
             deliver(n, 0, n->rxq_if[slot], n->rxq + (size_t)slot * n->rxq_slot, n->rxq_len[slot], n->rx_now);
         fed++;
     }
-    int got_any = 0;
-    for (int i = 0; i < n->ndev && fed < n->rx_budget; i++) {
+    int got_any = 0, read_all = 1;
+    for (int i = 0; i < n->ndev; i++) {
         if (!(n->dev_ready & (1u << i))) continue;
+        if (fed >= n->rx_budget) { read_all = 0; break; }
         unsigned max = n->rx_budget - fed < NET_BATCH ? n->rx_budget - fed : NET_BATCH;
         n->rx_feed_dev = i;
         int r = dev_rx(n, i, rx_to_stack, max);
@@ -878,7 +879,7 @@ int net_rx(struct net *n)
     }
     /* A readable fd that keeps giving nothing (an error or hang-up the driver did not report)
      * would make the loop spin: after a few such wakes, look at why. */
-    if (n->dev_ready && !got_any && !n->busy_poll) {
+    if (n->fd_ready && read_all && !got_any && !n->busy_poll) {
         if (++n->idle_wakes >= 64) {
             n->idle_wakes = 0;
             for (int i = 0; i < n->ndev; i++) {
@@ -894,7 +895,7 @@ int net_rx(struct net *n)
     } else {
         n->idle_wakes = 0;
     }
-    n->dev_ready = 0;
+    n->dev_ready = n->fd_ready = 0;
     impair_release(n, 0);
     return (int)fed;
 }

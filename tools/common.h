@@ -90,6 +90,7 @@ struct net {
     int txdirty[NET_MAX_DEVS];  /* frames queued by tx since the last flush */
     int ndev;
     unsigned dev_ready;         /* devices to read (bit i = dev[i]), set by net_wait() */
+    unsigned fd_ready;          /* ... of those, the ones whose fd was readable */
     unsigned idle_wakes;        /* consecutive wakes of a ready fd that gave nothing */
     synack_time_us next_check;  /* when to look for deleted interfaces again */
     int failed;                 /* a device failed (message printed): stop */
