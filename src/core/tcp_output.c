@@ -280,19 +280,27 @@ static uint32_t min32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 /* RFC 9293 §3.8.6.2.1 sender SWS avoidance: send a full segment, or everything that is left,
  * or at least half the largest window the peer offered; otherwise wait, unless nothing is in
  * flight (then nothing else would make us send later). With Nagle (TCP_NODELAY off) a short
- * segment also waits for the ACK of data in flight, unless it carries the FIN. */
-static int held_back(const struct tcb *t, uint32_t len, uint32_t unsent, uint32_t inflight, int fin_turn)
+ * segment also waits for the ACK of data in flight, unless it carries the FIN.
+ * A short segment also waits, with data in flight, while the send buffer has no room for a
+ * full one (room < MSS): the application is keeping it full and tops it up as ACKs free it,
+ * so the shortness comes from how the peer ACKs (ACK division frees a tenth of a segment per
+ * ACK), not from the end of the data. Linux reaches the same through its write-space
+ * threshold and autocorking; once the application stops writing, room grows with the next
+ * ACKs and the tail goes. */
+static int held_back(const struct tcb *t, uint32_t len, uint32_t unsent, uint32_t inflight, int fin_turn,
+                     uint32_t room)
 {
+    if (len < t->snd_mss && inflight && !fin_turn && room < t->snd_mss) return 1;
     if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2 && inflight) return 1;
     return !t->nodelay && len < t->snd_mss && inflight && !fin_turn;
 }
 
 /* Would the output loop send another data segment right after this one (with this one in
  * flight)? If not, this one ends the burst and carries PSH. */
-static int more_after(const struct tcb *t, uint32_t unsent, uint32_t usable)
+static int more_after(const struct tcb *t, uint32_t unsent, uint32_t usable, uint32_t room)
 {
     uint32_t len = min32(min32(unsent, usable), t->snd_mss);
-    return len > 0 && !held_back(t, len, unsent, 1, t->fin_queued && len == unsent);
+    return len > 0 && !held_back(t, len, unsent, 1, t->fin_queued && len == unsent, room);
 }
 
 void synack__tcp_output(struct synack_stack *st, struct tcb *t)
@@ -303,7 +311,7 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
     if (t->snd_una == t->iss) return; /* our SYN is not acknowledged yet */
     for (;;) {
         uint32_t ds = synack__tcp_data_start(t);
-        uint32_t buffered = b->snd.len, sent, unsent, inflight, wnd, usable, len;
+        uint32_t buffered = b->snd.len, sent, unsent, inflight, wnd, usable, len, room;
         int fin_turn, n;
         if (t->fin_queued && seq_gt(t->snd_nxt, t->fin_seq)) break;   /* FIN already sent */
         sent = t->snd_nxt - ds;
@@ -331,10 +339,12 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         if (len == 0 && !fin_turn) break;
         /* A FIN needs no window (Linux does the same); data does. */
         if (len == 0 && fin_turn && unsent) break;
-        if (held_back(t, len, unsent, inflight, fin_turn)) break;
+        room = b->snd.cap - buffered;
+        if (t->snd_limit && t->snd_limit < b->snd.cap) room = buffered >= t->snd_limit ? 0 : t->snd_limit - buffered;
+        if (held_back(t, len, unsent, inflight, fin_turn, room)) break;
         n = synack__tcp_send_data(st, t, t->snd_nxt, len,
                                   seq_lt(t->snd_nxt, t->snd_max) ? SYNACK_SD_REXMIT
-                                  : more_after(t, unsent - len, usable - len) ? 0 : SYNACK_SD_PUSH);
+                                  : more_after(t, unsent - len, usable - len, room) ? 0 : SYNACK_SD_PUSH);
         if (n < 0) { synack__tcp_mark_dirty(st, t); break; }
         if (n == 0) break;
         if (!t->rtt_timing && len > 0 && seq_geq(t->snd_nxt, t->snd_max)) {
