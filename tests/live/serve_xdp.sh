@@ -71,13 +71,17 @@ serve_xdp() {
     ip netns exec "$NS" timeout --foreground -k 20 240 "$SYNACK" serve --xdp xs0 --xdp-mode "$_m" \
         --addr "$A/24" "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
     SERVE_PID=$!
-    wait_until 10 grep -q -e ' app on ' -e 'cannot' -e 'no AF_XDP' "$TMP/serve.err"
+    wait_until 20 grep -q -e ' app on ' -e 'cannot' -e 'no AF_XDP' "$TMP/serve.err"
     grep -q ' app on ' "$TMP/serve.err" && return 0
+    # not listening (yet): never wait on a serve that may still be running
+    kill -TERM "$SERVE_PID" 2>/dev/null
+    sleep 0.2
+    kill -KILL "$SERVE_PID" 2>/dev/null
     wait "$SERVE_PID" 2>/dev/null
     SERVE_PID=
     grep -q 'no AF_XDP' "$TMP/serve.err" && return 3
     grep -q 'cannot open AF_XDP' "$TMP/serve.err" && return 2
-    fail "synack serve --xdp did not start: $(head -c 300 "$TMP/serve.err")"
+    fail "synack serve --xdp $_m $* did not start within 20 s: $(tr '\n' ' ' <"$TMP/serve.err" | head -c 400)"
     return 1
 }
 
