@@ -59,8 +59,9 @@ struct synack_eth_config {
     uint32_t gateway;              /**< next hop for off-link destinations (0: none; such
                                         packets are dropped, counter eth_drop_no_route) */
     unsigned neigh_entries;        /**< neighbour cache entries (default 256) */
-    unsigned pending_max;          /**< packets waiting for resolution, in all (default 64) */
-    unsigned pending_per_entry;    /**< ... per neighbour (default 3, as Linux's unres_qlen) */
+    unsigned pending_max;          /**< packets waiting for resolution, in all (default 256) */
+    unsigned pending_per_entry;    /**< ... per neighbour (default 64: a first burst of a
+                                        connection; Linux holds 212992 bytes, unres_qlen_bytes) */
     synack_time_us reachable_us;   /**< REACHABLE lifetime of a confirmed entry (default 30 s) */
     synack_time_us probe_interval_us; /**< between ARP requests for one entry (default 1 s) */
     unsigned max_probes;           /**< requests before an entry fails (default 3) */

@@ -75,8 +75,8 @@ void synack_eth_config_default(struct synack_eth_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->neigh_entries = 256;
-    cfg->pending_max = 64;
-    cfg->pending_per_entry = 3;
+    cfg->pending_max = 256;
+    cfg->pending_per_entry = 64;
     cfg->reachable_us = 30 * 1000000LL;
     cfg->probe_interval_us = 1000000;
     cfg->max_probes = 3;

@@ -254,6 +254,13 @@ uint8_t *synack__tx_alloc(struct synack_stack *st)
     return st->txq + (size_t)slot * st->txq_stride + TXQ_HEADROOM;
 }
 
+void synack__tx_commit_l2(struct synack_stack *st, size_t len, const struct tx_meta *l2)
+{
+    unsigned slot = (st->txq_head + st->txq_count) % st->txq_cap;
+    synack__tx_commit(st, len);
+    if (!st->txq_meta[slot].has_mac && l2->has_mac) st->txq_meta[slot] = *l2;
+}
+
 void synack__tx_commit(struct synack_stack *st, size_t len)
 {
     unsigned slot = (st->txq_head + st->txq_count) % st->txq_cap;

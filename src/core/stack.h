@@ -24,6 +24,13 @@
 #define ALWAYS(x) (x)
 #define NEVER(x) (x)
 
+/* Transmit slots keep room in front of the IPv4 packet for a link header (Ethernet II: 14),
+ * so the Ethernet layer frames a packet in place. */
+#define TXQ_HEADROOM 16
+/* Where a queued packet goes on an Ethernet link: has_mac set = to mac on interface ifindex
+ * (the source of the frame it answers); otherwise it is routed (eth.c). */
+struct tx_meta { uint8_t has_mac, ifindex; uint8_t mac[6]; };
+
 enum sock_kind { SK_FREE = 0, SK_TCP, SK_UDP };
 
 /* Per-connection timers (OpenBSD tcp_timer.h style: one deadline per slot, NEVER = disarmed). */
@@ -73,6 +80,9 @@ struct tcb {
                                handshake (Karn), and RTO >= 3 s afterwards (RFC 6298 §5.7) */
     uint8_t persist_shift;
     uint8_t src_counted;    /* counted in the stack's per-source table (passive, established) */
+    struct tx_meta l2;      /* Ethernet links: where the peer's acceptable segments came from
+                               (its MAC and our interface); the connection's output goes there,
+                               as a route cache would, without the neighbour cache */
     uint8_t persist_probes; /* zero-window probes since the last ACK (an answer) */
     uint8_t persist_total;  /* zero-window probes since the window closed */
     synack_time_us persist_since; /* when the window was found closed */
@@ -142,13 +152,6 @@ struct tcb {
 };
 
 #define SRC_BUCKETS 4096
-
-/* Transmit slots keep room in front of the IPv4 packet for a link header (Ethernet II: 14),
- * so the Ethernet layer frames a packet in place. */
-#define TXQ_HEADROOM 16
-/* Where a queued packet goes on an Ethernet link: has_mac set = to mac on interface ifindex
- * (the source of the frame it answers); otherwise it is routed (eth.c). */
-struct tx_meta { uint8_t has_mac, ifindex; uint8_t mac[6]; };
 
 /* UDP datagrams are stored in the receive ring as records: len(2) addr(4) port(2) data. */
 #define UDP_REC_HDR 8
@@ -221,6 +224,11 @@ int synack__bucket_take(struct synack_stack *st, struct synack__bucket *b, uint3
                         uint32_t burst);
 uint8_t *synack__tx_alloc(struct synack_stack *st);      /* NULL when the queue is full */
 void synack__tx_commit(struct synack_stack *st, size_t len);
+/* The same for a connection's segment: without a frame to answer, it goes where the peer's
+ * segments come from (tcb.l2), when that is known. */
+void synack__tx_commit_l2(struct synack_stack *st, size_t len, const struct tx_meta *l2);
+/* Records where an acceptable segment of t came from (Ethernet links). */
+static inline void synack__tcp_learn_l2(struct synack_stack *st, struct tcb *t);
 /* synack_poll() whose emit sees each packet's tx_meta; pkt has TXQ_HEADROOM writable bytes in
  * front of it (for eth.c). */
 typedef void (*synack__emit_meta_fn)(void *ctx, uint8_t *pkt, size_t len, const struct tx_meta *m);
@@ -340,6 +348,14 @@ static inline unsigned src_bucket(const struct synack_stack *st, uint32_t raddr)
     uint32_t k;
     memcpy(&k, st->hash_key + 4, sizeof k);
     return ((raddr ^ k) * 0x9e3779b1u) >> 20 & (SRC_BUCKETS - 1);
+}
+
+static inline void synack__tcp_learn_l2(struct synack_stack *st, struct tcb *t)
+{
+    if (!st->rx_l2.valid || st->rx_l2.src_ip != t->raddr) return;
+    t->l2.has_mac = 1;
+    t->l2.ifindex = st->rx_l2.ifindex;
+    memcpy(t->l2.mac, st->rx_l2.mac, 6);
 }
 
 static inline struct bufpair *tcb_buf(const struct synack_stack *st, const struct tcb *t)

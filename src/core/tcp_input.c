@@ -116,6 +116,7 @@ static void synsent_input(struct synack_stack *st, struct tcb *t, const struct i
     }
     if (!(f & SYNACK_SYN)) return;                          /* fifth: neither: drop */
     /* fourth: SYN */
+    synack__tcp_learn_l2(st, t);            /* an acceptable SYN-ACK, or SYN (simultaneous) */
     t->irs = tv->seq;
     t->rcv_nxt = tv->seq + 1;
     syn_options(st, t, &tv->opts);
@@ -517,6 +518,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
             return;
         }
     }
+    synack__tcp_learn_l2(st, t);            /* the segment is acceptable: note where it came from */
     /* Trim to the window: what precedes RCV.NXT was received before; what follows the right
      * edge is dropped (and the FIN with it). */
     if (seq_lt(seq, t->rcv_nxt)) {

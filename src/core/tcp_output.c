@@ -164,7 +164,7 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
     seglen = tcp_emit(tcp, t->laddr, t->raddr, t->lport, t->rport, seq, ack, flags, wnd,
                       &o, payload, len);
     ip4_emit(p, t->laddr, t->raddr, IP4_PROTO_TCP, (uint16_t)seglen, st->ip_id++, 64);
-    synack__tx_commit(st, IP4_HDR_MIN + seglen);
+    synack__tx_commit_l2(st, IP4_HDR_MIN + seglen, &t->l2);
     CNT(st, tcp_out);
     if (flags & SYNACK_RST) CNT(st, tcp_rst_sent);
     if (flags & SYNACK_ACK) {

@@ -277,6 +277,7 @@ TEST(eth_resolution_fails_after_max_probes_and_queue_is_bounded)
     struct ex x;
     struct synack_eth_config ec;
     synack_eth_config_default(&ec);
+    ec.pending_per_entry = 3;
     CHECK(ex_init(&x, &ec, 1) == 0);
     int u = synack_socket(x.st, SYNACK_SOCK_DGRAM);
     CHECK(u >= 0);
@@ -605,4 +606,35 @@ TEST(eth_two_stacks_connect_transfer_close)
     synack_close(a.st, l);
     synack_eth_free(a.e); synack_eth_free(b.e);
     synack_stack_free(a.st); synack_stack_free(b.st);
+}
+
+/* A connection's later output (data sent after the handshake, not in answer to a frame) goes
+ * where its peer's acceptable segments come from, like a route cache: no ARP for a client that
+ * never asked for ours (it had our MAC already). */
+TEST(eth_connection_output_follows_peer_mac)
+{
+    struct ex x;
+    uint8_t f[128];
+    CHECK(ex_init(&x, NULL, 1) == 0);
+    int l = listen_on(&x, 80);
+    CHECK(l >= 0);
+    in(&x, 0, f, tcp_frame(f, MAC0, PMAC, PEER, 5000, 80, 100, 0, SYNACK_SYN));
+    ex_poll(&x);
+    CHECK_EQ(x.n, 1);
+    uint32_t iss = rd32(x.f[0].b + 34 + 4);
+    in(&x, 0, f, tcp_frame(f, MAC0, PMAC, PEER, 5000, 80, 101, iss + 1, SYNACK_ACK));
+    int h = synack_accept(x.st, l, NULL, NULL);
+    CHECK(h >= 0);
+    x.n = 0;
+    x.now += 1000;
+    synack_set_now(x.st, x.now);
+    CHECK(synack_send(x.st, h, "hello", 5) == 5);
+    ex_poll(&x);
+    CHECK_EQ(x.n, 1);
+    CHECK(is_ip(&x.f[0]) && !memcmp(x.f[0].b, PMAC, 6));
+    CHECK_EQ(C(&x, SYNACK_C_arp_requests_sent), 1);          /* the announcement only */
+    struct synack_eth_stats es;
+    synack_eth_stats(x.e, &es);
+    CHECK_EQ(es.neigh_used, 0);
+    ex_free(&x);
 }
