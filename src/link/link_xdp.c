@@ -309,7 +309,15 @@ static int q_open(struct xq *q, const char *ifname, unsigned qid, unsigned frame
         .xdp_flags = 0,
         .bind_flags = (uint16_t)(bflags | XDP_USE_NEED_WAKEUP),
     };
-    err = xsk_socket__create(&q->xsk, ifname, qid, q->umem, &q->rx, &q->tx, &scfg);
+    /* A socket closed a moment ago (ours, at a restart) still holds the queue while the kernel
+     * releases it in deferred work: bind() then says EBUSY for a few milliseconds. Wait for
+     * that, up to 500 ms, rather than fail. */
+    for (int tries = 0;; tries++) {
+        err = xsk_socket__create(&q->xsk, ifname, qid, q->umem, &q->rx, &q->tx, &scfg);
+        if (err != -EBUSY || tries == 50) break;
+        struct timespec pause = { 0, 10 * 1000 * 1000 };
+        nanosleep(&pause, NULL);
+    }
     if (err) {
         q->xsk = NULL;
         q_destroy(q);
