@@ -5,19 +5,33 @@
  * came in, at deadlines, and once when stopping); step() reads and writes the connection with
  * the non-blocking socket calls until they would block, and says what should happen next. It
  * never closes the handle itself: APP_CLOSE asks serve for a clean close (shutdown for writing,
- * then read and discard until the peer's FIN, then close), APP_ABORT for an immediate close. */
+ * then read and discard until the peer's FIN, then close), APP_ABORT for an immediate close,
+ * APP_TIMEOUT for the close of a peer that missed a deadline (what is queued goes out with a
+ * FIN; the peer gets TIMEOUT_LINGER to close its side, then is reset, so that neither its
+ * slot nor its buffers outlive the deadline by more than that).
+ *
+ * Timeouts a trickle of bytes cannot reset (issue 10): http has a whole-request header
+ * deadline (header_timeout from the connection's start or from the end of the previous
+ * response), echo/discard/chargen an idle limit (idle_timeout without a byte moved either way).
+ * serve sets SYNACK_TCP_USER_TIMEOUT on every connection (the send timeout), and under
+ * pressure reclaims the connection whose idle_since() is oldest. */
 #ifndef SYNACK_TOOLS_APP_H
 #define SYNACK_TOOLS_APP_H
 #include <stdint.h>
 #include "synack/socket.h"
 
-enum app_result { APP_OPEN = 0, APP_CLOSE, APP_ABORT };
+enum app_result { APP_OPEN = 0, APP_CLOSE, APP_ABORT, APP_TIMEOUT };
 
 struct app_ctx {
     struct synack_stack *st;
     synack_time_us now;
     int stopping;           /* the server is shutting down: finish what is under way, then close */
     const char *root;       /* --root (http) */
+    synack_time_us header_timeout; /* --header-timeout (http), microseconds, > 0 */
+    synack_time_us idle_timeout;   /* --idle-timeout (echo, discard, chargen; http request
+                                      bodies), microseconds, > 0 */
+    int log;                /* --log: http prints one line per request on stderr */
+    unsigned long header_timeouts, idle_timeouts; /* counted by the apps */
 };
 
 struct app {
@@ -31,6 +45,11 @@ struct app {
     enum app_result (*step)(struct app_ctx *ax, void *c, int h, int ev);
     /* When the app next needs step() without network events (SYNACK_TIME_NEVER: never). */
     synack_time_us (*deadline)(struct app_ctx *ax, void *c);
+    /* Since when the connection has been waiting on its peer with nothing of its own under
+     * way (http: the start of the wait for a request; the others: the last byte moved), or
+     * SYNACK_TIME_NEVER when it is busy (a response under way): under pressure, serve
+     * reclaims the oldest first. */
+    synack_time_us (*idle_since)(struct app_ctx *ax, void *c);
 };
 
 extern const struct app app_echo, app_discard, app_chargen, app_http;

@@ -1,5 +1,6 @@
 /* The classic test services: echo (RFC 862), discard (RFC 863) and character generator
- * (RFC 864), over TCP. Each runs until the peer closes its side, then asks for a clean close. */
+ * (RFC 864), over TCP. Each runs until the peer closes its side, then asks for a clean close;
+ * a connection that moves no byte either way for ax->idle_timeout is closed (APP_TIMEOUT). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,21 +8,44 @@
 
 #define ECHO_BUF (64 * 1024)
 
+/* What every connection of these apps starts with: when a byte last moved. */
+struct basic { synack_time_us last; };
+
 /* Reads and drops whatever is waiting. Returns 1 at the peer's FIN, -1 on error, 0 otherwise. */
-static int drain_input(struct app_ctx *ax, int h)
+static int drain_input(struct app_ctx *ax, struct basic *b, int h)
 {
     uint8_t junk[16384];
     for (;;) {
         ssize_t n = synack_recv(ax->st, h, junk, sizeof junk);
-        if (n > 0) continue;
+        if (n > 0) { b->last = ax->now; continue; }
         if (n == 0) return 1;
         return errno == EAGAIN ? 0 : -1;
     }
 }
 
+/* APP_OPEN, or APP_TIMEOUT (counted) when nothing moved for the idle limit. */
+static enum app_result idle_check(struct app_ctx *ax, const struct basic *b)
+{
+    if (ax->now - b->last < ax->idle_timeout) return APP_OPEN;
+    ax->idle_timeouts++;
+    return APP_TIMEOUT;
+}
+
+static synack_time_us basic_deadline(struct app_ctx *ax, void *c)
+{
+    return ((const struct basic *)c)->last + ax->idle_timeout;
+}
+
+static synack_time_us basic_idle_since(struct app_ctx *ax, void *c)
+{
+    (void)ax;
+    return ((const struct basic *)c)->last;
+}
+
 /* ---- echo: everything received is sent back ---- */
 
 struct echo {
+    struct basic b;
     size_t len, off;
     int eof;
     uint8_t buf[ECHO_BUF];
@@ -29,9 +53,9 @@ struct echo {
 
 static void *echo_new(struct app_ctx *ax, int h)
 {
-    (void)ax; (void)h;
+    (void)h;
     struct echo *e = malloc(sizeof *e);
-    if (e) { e->len = e->off = 0; e->eof = 0; }
+    if (e) { e->b.last = ax->now; e->len = e->off = 0; e->eof = 0; }
     return e;
 }
 
@@ -46,7 +70,7 @@ static enum app_result echo_step(struct app_ctx *ax, void *c, int h, int ev)
         int progress = 0;
         if (e->off < e->len) {
             ssize_t n = synack_send(ax->st, h, e->buf + e->off, e->len - e->off);
-            if (n > 0) { e->off += (size_t)n; progress = 1; }
+            if (n > 0) { e->off += (size_t)n; progress = 1; e->b.last = ax->now; }
             else if (n < 0 && errno != EAGAIN) return APP_ABORT;
         }
         if (e->off == e->len) e->off = e->len = 0;
@@ -54,40 +78,38 @@ static enum app_result echo_step(struct app_ctx *ax, void *c, int h, int ev)
             /* Only read what can be held: the rest waits in the stack, whose window then
              * closes, which is TCP's own backpressure. */
             ssize_t n = synack_recv(ax->st, h, e->buf + e->len, sizeof e->buf - e->len);
-            if (n > 0) { e->len += (size_t)n; progress = 1; }
+            if (n > 0) { e->len += (size_t)n; progress = 1; e->b.last = ax->now; }
             else if (n == 0) e->eof = 1;
             else if (errno != EAGAIN) return APP_ABORT;
         }
         if (e->eof && e->off == e->len) return APP_CLOSE;
-        if (!progress) return APP_OPEN;
+        if (!progress) return idle_check(ax, &e->b);
     }
 }
 
-static synack_time_us no_deadline(struct app_ctx *ax, void *c)
-{
-    (void)ax; (void)c;
-    return SYNACK_TIME_NEVER;
-}
-
-const struct app app_echo = {"echo", NULL, echo_new, app_free, echo_step, no_deadline};
+const struct app app_echo = {"echo", NULL, echo_new, app_free, echo_step, basic_deadline,
+                             basic_idle_since};
 
 /* ---- discard: everything received is dropped ---- */
 
-static void *discard_new(struct app_ctx *ax, int h)
+static void *basic_new(struct app_ctx *ax, int h)
 {
-    (void)ax; (void)h;
-    return malloc(1); /* no state, but non-NULL */
+    (void)h;
+    struct basic *b = malloc(sizeof *b);
+    if (b) b->last = ax->now;
+    return b;
 }
 
 static enum app_result discard_step(struct app_ctx *ax, void *c, int h, int ev)
 {
-    (void)c; (void)ev;
+    (void)ev;
     if (ax->stopping) return APP_CLOSE;
-    int r = drain_input(ax, h);
-    return r < 0 ? APP_ABORT : r > 0 ? APP_CLOSE : APP_OPEN;
+    int r = drain_input(ax, c, h);
+    return r < 0 ? APP_ABORT : r > 0 ? APP_CLOSE : idle_check(ax, c);
 }
 
-const struct app app_discard = {"discard", NULL, discard_new, app_free, discard_step, no_deadline};
+const struct app app_discard = {"discard", NULL, basic_new, app_free, discard_step, basic_deadline,
+                                basic_idle_since};
 
 /* ---- chargen: RFC 864's rotating 72-character lines, sent until the peer closes ---- */
 
@@ -109,13 +131,13 @@ static int chargen_init(struct app_ctx *ax)
     return 0;
 }
 
-struct chargen { size_t pos; };
+struct chargen { struct basic b; size_t pos; };
 
 static void *chargen_new(struct app_ctx *ax, int h)
 {
-    (void)ax; (void)h;
+    (void)h;
     struct chargen *g = malloc(sizeof *g);
-    if (g) g->pos = 0;
+    if (g) { g->b.last = ax->now; g->pos = 0; }
     return g;
 }
 
@@ -124,16 +146,16 @@ static enum app_result chargen_step(struct app_ctx *ax, void *c, int h, int ev)
     struct chargen *g = c;
     (void)ev;
     if (ax->stopping) return APP_CLOSE;
-    int r = drain_input(ax, h);
+    int r = drain_input(ax, &g->b, h);
     if (r < 0) return APP_ABORT;
     if (r > 0) return APP_CLOSE;
     for (;;) {
         ssize_t n = synack_send(ax->st, h, cg_pattern + g->pos, sizeof cg_pattern - CG_PERIOD);
-        if (n > 0) { g->pos = (g->pos + (size_t)n) % CG_PERIOD; continue; }
+        if (n > 0) { g->pos = (g->pos + (size_t)n) % CG_PERIOD; g->b.last = ax->now; continue; }
         if (n < 0 && errno != EAGAIN) return APP_ABORT;
-        return APP_OPEN;
+        return idle_check(ax, &g->b);
     }
 }
 
 const struct app app_chargen = {"chargen", chargen_init, chargen_new, app_free, chargen_step,
-                                no_deadline};
+                                basic_deadline, basic_idle_since};

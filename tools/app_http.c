@@ -5,7 +5,13 @@
  * requests are answered in order, one at a time. 400 for a malformed request, 404 for what is
  * not there, 403 for a path that leaves the root (by ".." or by a symbolic link), 405 for other
  * methods, 501 for request bodies with Transfer-Encoding. Files are sent in chunks read with
- * pread() as the send buffer drains, so a file of any size costs one chunk of memory. */
+ * pread() as the send buffer drains, so a file of any size costs one chunk of memory.
+ *
+ * Deadlines a trickle of bytes cannot reset (issue 10, slowloris): a request head must be
+ * complete within ax->header_timeout of the connection's start or of the end of the previous
+ * response (408 and close if part of one came, just close if nothing did); a request body being
+ * discarded must move within ax->idle_timeout. With --log, one line per request on stderr:
+ * peer, method, path, status, body bytes sent. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,7 +26,8 @@
 
 #define REQ_MAX 8192            /* request line + headers */
 #define CHUNK (64 * 1024)       /* file bytes read at a time */
-#define IDLE_US (60 * 1000000LL)/* a persistent connection idle this long is closed */
+#define LOG_METHOD 16            /* bytes of the method and target kept for --log */
+#define LOG_TARGET 200
 
 static char real_root[PATH_MAX];
 
@@ -40,7 +47,12 @@ struct http {
     uint8_t *chunk;
     size_t clen, coff;
     int close_after;
-    synack_time_us last;        /* last progress, for the idle timeout */
+    synack_time_us last;        /* last progress, for the idle timeout of a request body */
+    synack_time_us req_start;   /* the wait for the current request head began */
+    /* --log */
+    int h, status;
+    uint64_t sent;              /* body bytes of the response under way sent so far */
+    char method[LOG_METHOD], target[LOG_TARGET];
 };
 
 static int http_init(struct app_ctx *ax)
@@ -60,7 +72,6 @@ static int http_init(struct app_ctx *ax)
 
 static void *http_new(struct app_ctx *ax, int h)
 {
-    (void)h;
     struct http *c = malloc(sizeof *c);
     if (!c) return NULL;
     c->rlen = 0;
@@ -69,8 +80,35 @@ static void *http_new(struct app_ctx *ax, int h)
     c->responding = 0;
     c->fd = -1;
     c->chunk = NULL;
-    c->last = ax->now;
+    c->last = c->req_start = ax->now;
+    c->h = h;
+    c->status = 0;
+    c->sent = 0;
+    c->method[0] = c->target[0] = 0;
     return c;
+}
+
+/* --log: "http PEER "METHOD TARGET" STATUS BYTES[ incomplete]" */
+static void log_request(struct app_ctx *ax, struct http *c, const char *note)
+{
+    uint32_t a = 0;
+    uint16_t port = 0;
+    char ip[16];
+    if (!ax->log || !c->status) return;
+    synack_getpeername(ax->st, c->h, &a, &port);
+    fprintf(stderr, "http %s:%u \"%s %s\" %d %llu%s\n", synack_ip_str(a, ip), (unsigned)port,
+            c->method[0] ? c->method : "-", c->target[0] ? c->target : "-", c->status,
+            (unsigned long long)c->sent, note);
+    c->status = 0;
+}
+
+/* Keeps a printable copy of a request-line field for --log. */
+static void log_copy(char *dst, size_t cap, const char *src, size_t len)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < len && k + 1 < cap; i++)
+        dst[k++] = src[i] > ' ' && src[i] < 0x7f && src[i] != '"' ? src[i] : '?';
+    dst[k] = 0;
 }
 
 static void http_free(void *p)
@@ -91,6 +129,7 @@ static const char *reason(int code)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
     case 505: return "HTTP Version Not Supported";
@@ -141,14 +180,16 @@ static void respond(struct http *c, int code, int head_only, int keep, int http1
     c->clen = c->coff = 0;
     c->close_after = !keep;
     c->responding = 1;
+    c->status = code;
+    c->sent = 0;
 }
 
 static void respond_error(struct http *c, int code, int head_only, int keep, int http10)
 {
-    static char bodies[6][64];
-    static const int codes[6] = {400, 403, 404, 405, 501, 505};
+    static char bodies[7][64];
+    static const int codes[7] = {400, 403, 404, 405, 408, 501, 505};
     const char *body = "error\n";
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         if (codes[i] == code) {
             if (!bodies[i][0]) snprintf(bodies[i], sizeof bodies[i], "%d %s\n", code, reason(code));
             body = bodies[i];
@@ -280,6 +321,7 @@ static int handle_request(struct http *c)
     }
     if (!end) {
         if (len < sizeof c->req) return 0;
+        c->method[0] = c->target[0] = 0;
         respond_error(c, 400, 0, 0, 0); /* head too large */
         c->rlen = 0;
         return 1;
@@ -345,6 +387,8 @@ static int handle_request(struct http *c)
     }
     /* the target is read from the buffer before the head is consumed */
     int is_head = mlen == 4 && !memcmp(method, "HEAD", 4), is_get = mlen == 3 && !memcmp(method, "GET", 3);
+    log_copy(c->method, sizeof c->method, method, mlen);
+    log_copy(c->target, sizeof c->target, target ? target : "", tlen);
     int mc = !code && (is_get || is_head) ? map_path(target, tlen, path) : 0;
     memmove(buf, buf + end, len - end);
     c->rlen = len - end;
@@ -411,9 +455,25 @@ static int push(struct app_ctx *ax, struct http *c, int h)
         if (s == 0) return 0;
         c->last = ax->now;
         if (c->hoff < c->hlen) c->hoff += (size_t)s;
-        else if (c->boff < c->blen) c->boff += (size_t)s;
-        else c->coff += (size_t)s;
+        else if (c->boff < c->blen) { c->boff += (size_t)s; c->sent += (uint64_t)s; }
+        else { c->coff += (size_t)s; c->sent += (uint64_t)s; }
     }
+}
+
+/* The header deadline passed: a 408 if part of a request came (it fits in the send buffer:
+ * one try), then the timeout close. */
+static enum app_result header_timeout(struct app_ctx *ax, struct http *c, int h)
+{
+    ax->header_timeouts++;
+    if (c->rlen) {
+        c->method[0] = c->target[0] = 0;
+        respond_error(c, 408, 0, 0, 0);
+        int e = errno;
+        push(ax, c, h);
+        errno = e;
+        log_request(ax, c, c->responding ? " incomplete" : "");
+    }
+    return APP_TIMEOUT;
 }
 
 static enum app_result http_step(struct app_ctx *ax, void *p, int h, int ev)
@@ -423,9 +483,16 @@ static enum app_result http_step(struct app_ctx *ax, void *p, int h, int ev)
     for (;;) {
         if (c->responding) {
             int r = push(ax, c, h);
-            if (r < 0) return APP_ABORT;
+            if (r < 0) {
+                int e = errno;
+                log_request(ax, c, " aborted");
+                errno = e; /* serve counts send timeouts (ETIMEDOUT) */
+                return APP_ABORT;
+            }
             if (r == 0) return APP_OPEN;
+            log_request(ax, c, "");
             if (c->close_after) return APP_CLOSE;
+            c->req_start = c->last = ax->now; /* the next request's head has its own deadline */
         }
         if (ax->stopping) return APP_CLOSE;
         if (c->skip && c->rlen) {
@@ -445,7 +512,12 @@ static enum app_result http_step(struct app_ctx *ax, void *p, int h, int ev)
         }
         if (n == 0) { c->peer_eof = 1; continue; }
         if (errno != EAGAIN) return APP_ABORT;
-        if (ax->now - c->last >= IDLE_US) return APP_CLOSE;
+        if (c->skip) {
+            if (ax->now - c->last < ax->idle_timeout) return APP_OPEN;
+            ax->idle_timeouts++;
+            return APP_TIMEOUT;
+        }
+        if (ax->now - c->req_start >= ax->header_timeout) return header_timeout(ax, c, h);
         return APP_OPEN;
     }
 }
@@ -453,8 +525,17 @@ static enum app_result http_step(struct app_ctx *ax, void *p, int h, int ev)
 static synack_time_us http_deadline(struct app_ctx *ax, void *p)
 {
     struct http *c = p;
-    (void)ax;
-    return c->responding ? SYNACK_TIME_NEVER : c->last + IDLE_US;
+    if (c->responding) return SYNACK_TIME_NEVER;
+    return c->skip ? c->last + ax->idle_timeout : c->req_start + ax->header_timeout;
 }
 
-const struct app app_http = {"http", http_init, http_new, http_free, http_step, http_deadline};
+static synack_time_us http_idle_since(struct app_ctx *ax, void *p)
+{
+    struct http *c = p;
+    (void)ax;
+    if (c->responding) return SYNACK_TIME_NEVER;
+    return c->skip ? c->last : c->req_start;
+}
+
+const struct app app_http = {"http", http_init, http_new, http_free, http_step, http_deadline,
+                             http_idle_since};
