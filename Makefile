@@ -76,21 +76,58 @@ asan:
 bench: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
-# libFuzzer targets (clang): parsers, and the whole input path with time steps.
-FUZZ_SRC := $(wildcard fuzz/*.c)
+# libFuzzer targets (clang): parsers, the whole input path with time steps, the Ethernet/ARP
+# layer and the packetdrill adapter (fuzz_pd, with src/packetdrill). Seed corpora recorded from
+# the unit tests are committed in fuzz/corpus/<target>; they are copied into
+# build/fuzz/corpus-<target> (the working corpus, which grows and is kept between runs).
+#   make fuzz-smoke [FUZZ_SECONDS=20]   every target briefly (CI)
+#   make fuzz-long [FUZZ_HOURS=1] [FUZZ_JOBS=2] [FUZZ_TARGETS="fuzz_pd ..."] [FUZZ_CORPUS_DIR=dir]
+#                                       each target for FUZZ_HOURS (one after the other), resumable;
+#                                       prints execs per target and the total
+#   make fuzz-seeds                     re-records fuzz/corpus from the unit tests (fuzz/record.c)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
 FUZZ_SECONDS ?= 20
+FUZZ_HOURS ?= 1
+FUZZ_JOBS ?= 2
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_CORPUS_DIR ?= build/fuzz
+FUZZ_NICE ?= nice -n 19
+FUZZ_EXTRA_fuzz_pd := $(PD_SRC) -lpthread
+.PHONY: fuzz-long fuzz-seeds
 fuzz: $(FUZZ_BIN)
-build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/api/*.c) $(wildcard src/core/*.h include/synack/*.h)
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/api/*.c) $(PD_SRC) $(wildcard src/core/*.h src/packetdrill/*.h include/synack/*.h)
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc \
-	    $< $(CORE_SRC) $(wildcard src/api/*.c) -o $@
+	clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc \
+	    $< $(CORE_SRC) $(wildcard src/api/*.c) $(FUZZ_EXTRA_$*) -o $@
+# Seeds the working corpus of a target from fuzz/corpus/<target> (never writes there).
+define fuzz_seed
+mkdir -p $(FUZZ_CORPUS_DIR)/corpus-$(1); \
+if [ -d fuzz/corpus/$(1) ]; then cp -n fuzz/corpus/$(1)/* $(FUZZ_CORPUS_DIR)/corpus-$(1)/ 2>/dev/null || true; fi
+endef
 fuzz-smoke: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
-	  if $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n \
+	@for n in $(FUZZ_NAMES); do f=build/fuzz/$$n; $(call fuzz_seed,$$n); \
+	  if $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_CORPUS_DIR)/corpus-$$n \
 	      >build/fuzz/$$n.log 2>&1; then \
 	    echo "PASS fuzz $$n: $$(grep -o 'number_of_executed_units: *[0-9]*' build/fuzz/$$n.log) in $(FUZZ_SECONDS) s"; \
 	  else echo "FAIL fuzz $$n (build/fuzz/$$n.log):"; tail -n 30 build/fuzz/$$n.log; exit 1; fi; done
+# FUZZ_JOBS jobs per target (-jobs/-workers, sharing the corpus; each job's final stats are in
+# build/fuzz/long-<target>/fuzz-<job>.log); findings go to build/fuzz/findings-<target>/.
+fuzz-long: $(FUZZ_BIN)
+	@total=0; secs=$$(awk 'BEGIN { printf "%d", $(FUZZ_HOURS) * 3600 }'); top=$$(pwd); \
+	case "$(FUZZ_CORPUS_DIR)" in /*) cdir="$(FUZZ_CORPUS_DIR)";; *) cdir="$$top/$(FUZZ_CORPUS_DIR)";; esac; \
+	for n in $(FUZZ_TARGETS); do $(call fuzz_seed,$$n); \
+	  d=build/fuzz/long-$$n; rm -rf $$d; mkdir -p $$d build/fuzz/findings-$$n; \
+	  echo "== $$n: $$secs s, $(FUZZ_JOBS) jobs, corpus $$cdir/corpus-$$n, logs $$d/"; \
+	  (cd $$d && $(FUZZ_NICE) $$top/build/fuzz/$$n -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
+	      -max_total_time=$$secs -print_final_stats=1 -artifact_prefix=$$top/build/fuzz/findings-$$n/ \
+	      $$cdir/corpus-$$n >driver.log 2>&1); \
+	  e=$$(cat $$d/fuzz-*.log | grep -o 'number_of_executed_units: *[0-9]*' | awk '{ s += $$2 } END { print s + 0 }'); \
+	  c=$$(ls build/fuzz/findings-$$n | wc -l); total=$$((total + e)); \
+	  echo "$$n: $$e execs, $$(ls $$cdir/corpus-$$n | wc -l) corpus files, $$c findings"; \
+	  [ $$c -eq 0 ] || ls -l build/fuzz/findings-$$n; \
+	done; echo "total: $$total execs"
 
 clean:
 	rm -rf build
