@@ -210,7 +210,8 @@ mkdata() { head -c $(($2 * 1048576)) /dev/urandom >"$1"; }
 
 # ---- helpers of the hostile-load tests (tests/live/hostile/*.sh, issue 10) ----
 #   legit_start URL [SRC]    a loop of legitimate curls (one at a time, 0.2 s apart, 8 s limit
-#                            each; from address SRC if given) in $NS until legit_stop, which
+#                            each; from address SRC if given) in $NS (or $LEGIT_NS) until
+#                            legit_stop, which
 #                            sets LEGIT_N (attempts), LEGIT_OK (status 200) and LEGIT_MAX (the
 #                            slowest success, seconds)
 #   ns_addrs DEV PFX A B     adds PFX.A .. PFX.B (/24) to DEV in $NS: sources for attackers
@@ -227,7 +228,7 @@ legit_start() {
     : >"$TMP/legit.log"
     (
         while [ ! -e "$TMP/legit.stop" ]; do
-            ns timeout 12 curl -sS -m 8 ${_lsrc:+--interface "$_lsrc"} -o /dev/null \
+            ip netns exec "${LEGIT_NS:-$NS}" timeout 12 curl -sS -m 8 ${_lsrc:+--interface "$_lsrc"} -o /dev/null \
                 -w '%{http_code} %{time_total}\n' "$_lurl" >>"$TMP/legit.log" 2>>"$TMP/legit.err"
             sleep 0.2
         done
