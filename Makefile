@@ -129,6 +129,25 @@ fuzz-long: $(FUZZ_BIN)
 	  [ $$c -eq 0 ] || ls -l build/fuzz/findings-$$n; \
 	done; echo "total: $$total execs"
 
+# The seed recorder: the unit tests, linked with fuzz/record.c, which wraps the stack's and the
+# Ethernet layer's entry points and the adapter's interface (see fuzz/record.c).
+FUZZ_WRAP := synack_stack_new synack_stack_free synack_input synack_eth_new synack_eth_add_if \
+             synack_eth_input synack_eth_free dlsym
+build/fuzz/test-record: fuzz/record.c $(TEST_OBJ) $(BUILD)/libsynack.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ fuzz/record.c $(TEST_OBJ) $(BUILD)/libsynack.a $(LDLIBS) \
+	    $(foreach w,$(FUZZ_WRAP),-Wl,--wrap=$(w))
+fuzz-seeds: build/fuzz/test-record $(FUZZ_BIN) $(PD_SO)
+	@rm -rf build/fuzz/recorded; mkdir -p build/fuzz/recorded; \
+	FUZZ_RECORD_DIR=build/fuzz/recorded SYNACK_PD_SO=$(BUILD)/libsynack-packetdrill.so \
+	    build/fuzz/test-record >build/fuzz/test-record.log 2>&1 || { tail build/fuzz/test-record.log; exit 1; }; \
+	for n in $(FUZZ_NAMES); do d=build/fuzz/seeds-$$n; rm -rf $$d; mkdir -p $$d build/fuzz/recorded/$$n; \
+	  build/fuzz/$$n -merge=1 $$d build/fuzz/recorded/$$n >build/fuzz/merge-$$n.log 2>&1 || \
+	    { tail build/fuzz/merge-$$n.log; exit 1; }; \
+	  rm -rf fuzz/corpus/$$n; mkdir -p fuzz/corpus; cp -r $$d fuzz/corpus/$$n; \
+	  echo "fuzz/corpus/$$n: $$(ls $$d | wc -l) files ($$(cat $$d/* | wc -c) bytes) from $$(ls build/fuzz/recorded/$$n | wc -l) recorded"; \
+	done
+
 clean:
 	rm -rf build
 
