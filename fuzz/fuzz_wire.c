@@ -4,7 +4,7 @@
  * views that stay inside the input; an emitter round trip checks the parsed TCP options.
  * When the first input byte is odd, the rest of the input is copied and its IPv4 and
  * transport checksums are repaired first, so the fuzzer gets past the checksum checks into the
- * length and option logic. Not part of the Makefile. */
+ * length and option logic. Built by `make fuzz` (build/fuzz/fuzz_wire). */
 // Build:  clang -fsanitize=fuzzer,address -Iinclude -Isrc fuzz/fuzz_wire.c src/core/*.c
 // or, with only the wire files:
 //   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc fuzz/fuzz_wire.c \
