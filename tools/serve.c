@@ -176,6 +176,7 @@ static void reclaim(struct server *sv, synack_time_us now)
 
 static void accept_all(struct server *sv, synack_time_us now)
 {
+    sv->ax.now = now; /* conn_new() starts the apps' clocks from it */
     for (;;) {
         int h = synack_accept(sv->net.st, sv->listener, NULL, NULL);
         if (h < 0) return;
