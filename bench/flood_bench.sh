@@ -1,218 +1,550 @@
 #!/bin/sh
-# Benchmark of issue 4: a live SYN flood against synack serve on a TUN device and, in the same
-# run, against the Linux kernel (net.ipv4.tcp_syncookies=1) serving on a veth pair. Not part of
-# `make test`. Run as root from the repo root:
+# SYN-flood benchmark of issue 9 (item 7): the whole server on ONE core, for synack and Linux
+# alike, from one run. Not part of `make test`. Run as root from the repo root:
 #   sh bench/flood_bench.sh [SECONDS]
-# SECONDS: length of each flood (default 10). Environment: FLOOD_RATE SYNs per second offered
-# (default 0: as fast as the flooder goes), BACKLOG (default 256: synack --backlog and
-# --syn-backlog; Linux somaxconn and tcp_max_syn_backlog), CONC legitimate clients at a time
-# (default 4), TIMEOUT per legitimate connection in seconds (default 3), PIN=0 to leave CPUs
-# alone (default: flooder and clients on CPU 0, the server - synack, or Linux's receive
-# processing via RPS and its echo process - on CPU 1). Builds tests/live/flooder.c and
-# bench/tun/loadgen.c into $BUILD/bench/.
+# SECONDS: length of each flood (default 8, 3..30); about 2.5 minutes in all. Environment:
+#   MODES       rows to run, in this order (default: all of them)
+#               "linux tun tun-ceiling tun-rate xdp xdp-ceiling"
+#   FLOOD_RATE  SYN/s of the fixed-rate TUN row "tun-rate" (default 200000)
+#   BACKLOG     accept queue and SYN queue (default 128: Linux's listen backlog/somaxconn and
+#               tcp_max_syn_backlog; synack --backlog and --syn-backlog)
+#   TIMEOUT     seconds a legitimate connection may take (default 3)
+#   XDP_GENERIC auto (default: a generic-mode row only when native XDP fails), 1 (always), 0
+#   TR_HOW      how the TUN ceiling waits: poll (default), block or spin (bench/tun/responder.c)
+#   QUIET_WAIT  seconds to wait, before each flood, for other processes to leave the CPUs alone
+#               (default 5); REDO: floods again up to REDO times (default 1) when others used
+#               more than 2% of a CPU during it (printed: "figures disturbed")
+#   STEER=0     no RPS, no threaded NAPI: the kernel's receive processing stays where the kernel
+#               puts it (the sender's CPU: the trap of issue 9); to show it, not to measure
+#   SYNACK      the binary (default build/synack); CC the compiler
+# Needs 2 CPUs: the server side runs on CPU 0, the flooder and the clients on CPU 1.
 #
-# Namespaces (all removed on exit; addresses only in 10.77.0.0/16, spoofed sources only in
-# 10.78.0.0/16, no default route anywhere):
-#   C  flooder + clients; synack serve on TUN synack-fbt (kernel 10.77.70.1, synack 10.77.70.2);
-#      blackhole 10.78.0.0/16 (synack's SYN-ACKs to the spoofed sources come back into C through
-#      the TUN and die here)
-#   S  Linux server 10.77.71.2 (veth from C); 10.78.0.0/16 routed to K, so that Linux can route
-#      its SYN-ACKs and does queue the spoofed SYNs (with a blackhole route it would drop them
-#      before queueing, and the flood would cost it nothing)
-#   K  sink 10.77.72.2 (veth from S): no forwarding, blackhole 10.78.0.0/16: the SYN-ACKs die
-# Figures: "answered" = SYN-ACKs to 10.78.0.0/16 the server put out, per second of flood: for
-# synack, those that came back through the TUN into C and died there (C's IpInAddrErrors +
-# IpExtInNoRoutes: nothing is lost between synack's write() and C's IP input); for Linux, those
-# S handed to its veth towards K (tx_packets + tx_dropped: some are lost in the receive backlog
-# on the way to K, printed apart). Legitimate success and connect times from the clients (p99
-# over every attempt, a failure counting as infinitely slow: "inf" when more than 1% failed).
-SECS=${1:-10}
-FLOOD_RATE=${FLOOD_RATE:-0}
-BACKLOG=${BACKLOG:-256}
-CONC=${CONC:-4}
+# What "on one core" means here. The server's core (CPU 0) does, for every mode:
+#   - the server process (taskset -c 0): synack serve, the ceiling responders, Linux's echo
+#     server (bench/tun/loadgen.c server);
+#   - the kernel's receive processing of the server's interfaces. On a veth pair the kernel
+#     runs the receiving peer's input on the CPU that SENT the packet (veth_xmit -> netif_rx on
+#     the sender's CPU; with XDP on the receiving end, its NAPI is scheduled on the sender's
+#     CPU), so without steering the flooder's core would pay the server's receive path. So:
+#     RPS (rx-0/rps_cpus = 1) on the server's veth and on synack's TUN; for a veth with XDP,
+#     threaded NAPI (/sys/class/net/DEV/threaded = 1) with its napi/DEV-* kthread pinned to
+#     CPU 0 (taskset -p);
+#   - in TUN modes, the kernel's forwarding into and out of the TUN (it runs in the receive
+#     processing of the veth, and in synack's write() on the TUN).
+# And the client side (CPU 1): the flooder and the legitimate clients (taskset -c 1), and the
+# receive processing of the client namespace's veth (rps_cpus = 2), where the replies come in
+# and die. /proc/stat and /proc/net/softnet_stat are sampled around every flood to show where
+# the work landed (busy% and receive-processed packets per CPU, printed below the table).
+#
+# Namespaces, new for each mode and removed after it (and by the EXIT trap): C (clients,
+# flooder) and S (the server), joined by a veth pair (C 10.77.80.1/24, S 10.77.80.2/24).
+# Addresses only in 10.77.0.0/16; spoofed flood sources only in 10.78.0.0/16; no default
+# route anywhere. C has a blackhole route for 10.78.0.0/16 and no forwarding: every reply to a
+# spoofed source comes back to C and dies there. S routes 10.78.0.0/16 back to C (via
+# 10.77.80.1), so that Linux really answers the flood (with a blackhole route in S it would
+# drop each SYN before queueing it).
+#   linux        Linux serving on S's veth (10.77.80.2:7): tcp_syncookies=1, backlog BACKLOG,
+#                loadgen's echo server on CPU 0.
+#   tun          synack serve --tun in S (kernel 10.77.81.1/24, synack 10.77.81.2:7), S
+#                forwarding between the veth and the TUN; --app echo --syncookies auto.
+#   tun-ceiling  bench/tun/responder.c on the same TUN (txqueuelen 8192, as synack sets it): one
+#                read and one write per SYN, a RST.
+#   tun-rate     the tun mode at FLOOD_RATE SYN/s (the ">= 99.9% legitimate at 200k SYN/s"
+#                target).
+#   xdp          synack serve --xdp on S's veth (no kernel address there; synack is
+#                10.77.80.2), native XDP (and generic, see XDP_GENERIC); NAPI threaded, pinned.
+#   xdp-ceiling  bench/xdp/responder.c on the same veth (skipped while it is missing).
+# Each mode floods at the flooder's top rate (tun-rate: at FLOOD_RATE) three times: alone (the
+# row's offered and answered rates: legitimate clients share the flooder's core and slow it
+# down), then with 1 and with 16 legitimate clients at a time (tests/live/flooder.c conn:
+# connect, 32-byte echo, close; a failure is a refusal, a reset or no reply within TIMEOUT).
+# The ceilings flood once, without clients (they answer every SYN with a RST).
+# Every flood is bounded in packets and time (flooder syn --count, --duration).
+# Figures:
+#   offered   SYNs per second the flooder sent (its own count and clock)
+#   answered  replies to 10.78.0.0/16 (SYN-ACKs; RSTs for the ceilings) that arrived in C and
+#             died there (C's IpInAddrErrors + IpExtInNoRoutes), per second of flood: counted
+#             where they are received, not where they are sent
+#   xLinux    answered / Linux's answered; xCeil: / the ceiling on the same link
+#   ok%       legitimate connections that succeeded; p99: connect time, over every attempt, a
+#             failure counting as infinitely slow ("inf" when more than 1% failed)
+# every process of this run carries SYNACK_FB=<pid> in its environment (foreign_snap)
+[ "${SYNACK_FB:-}" = $$ ] || exec env SYNACK_FB=$$ sh "$0" "$@"
+SECS=${1:-8}
+MODES=${MODES:-linux tun tun-ceiling tun-rate xdp xdp-ceiling}
+FLOOD_RATE=${FLOOD_RATE:-200000}
+BACKLOG=${BACKLOG:-128}
 TIMEOUT=${TIMEOUT:-3}
-PIN=${PIN:-1}
+XDP_GENERIC=${XDP_GENERIC:-auto}
+TR_HOW=${TR_HOW:-poll}
+QUIET_WAIT=${QUIET_WAIT:-5}
+REDO=${REDO:-1}
+STEER=${STEER:-1}
 BUILD=${BUILD:-build}
 SYNACK=${SYNACK:-$BUILD/synack}
 CC=${CC:-cc}
+CMDLINE="$0 $*"
+ENVLINE="MODES=\"$MODES\" FLOOD_RATE=$FLOOD_RATE BACKLOG=$BACKLOG TIMEOUT=$TIMEOUT XDP_GENERIC=$XDP_GENERIC TR_HOW=$TR_HOW QUIET_WAIT=$QUIET_WAIT REDO=$REDO STEER=$STEER SYNACK=$SYNACK"
 
-[ "$(id -u)" = 0 ] || { echo "flood_bench: needs root"; exit 1; }
-[ -x "$SYNACK" ] || { echo "flood_bench: build $SYNACK first (make)"; exit 1; }
-[ -c /dev/net/tun ] || { echo "flood_bench: /dev/net/tun missing"; exit 1; }
-command -v nstat >/dev/null 2>&1 || { echo "flood_bench: nstat (iproute2) missing"; exit 1; }
+die() { echo "flood_bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root"
+[ -x "$SYNACK" ] || die "build $SYNACK first (make)"
+[ -c /dev/net/tun ] || die "/dev/net/tun missing"
+for t in ip nstat taskset timeout awk ethtool "$CC"; do
+    command -v "$t" >/dev/null 2>&1 || die "$t missing"
+done
 case $SECS in ''|*[!0-9]*) echo "flood_bench: SECONDS must be a whole number"; exit 2;; esac
-[ "$SECS" -ge 2 ] && [ "$SECS" -le 30 ] || { echo "flood_bench: SECONDS between 2 and 30"; exit 2; }
-mkdir -p "$BUILD/bench" || exit 1
-FL=$BUILD/bench/flooder
-LG=$BUILD/bench/loadgen
-$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$FL" tests/live/flooder.c || { echo "flood_bench: cannot build the flooder"; exit 1; }
-$CC -O2 -Wall -Wextra -o "$LG" bench/tun/loadgen.c || { echo "flood_bench: cannot build loadgen"; exit 1; }
+[ "$SECS" -ge 3 ] && [ "$SECS" -le 30 ] || { echo "flood_bench: SECONDS between 3 and 30"; exit 2; }
+grep -q '^cpu1 ' /proc/stat && grep -q '^cpu0 ' /proc/stat || die "needs CPUs 0 and 1"
+ON0="taskset -c 0"
+ON1="taskset -c 1"
+COUNT=$((SECS * 1500000)); [ $COUNT -gt 20000000 ] && COUNT=20000000
 
-if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
-    ON0="taskset -c 0"; ON1="taskset -c 1"; PINNED=1
+TMP=$(mktemp -d /tmp/synack-floodbench.XXXXXX) || exit 1
+FL=$TMP/flooder; LG=$TMP/loadgen; TR=$TMP/tun-responder; XR=$TMP/xdp-responder
+$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$FL" tests/live/flooder.c || die "cannot build the flooder"
+$CC -O2 -Wall -Wextra -o "$LG" bench/tun/loadgen.c || die "cannot build loadgen"
+$CC -O2 -Wall -Wextra -o "$TR" bench/tun/responder.c || die "cannot build bench/tun/responder.c"
+XR_OK=0
+if [ -f bench/xdp/responder.c ]; then
+    # shellcheck disable=SC2046
+    if $CC -O2 -Iinclude -o "$XR" bench/xdp/responder.c "$BUILD/libsynack.a" \
+            $(pkg-config --libs libxdp libbpf 2>/dev/null) -lpthread >"$TMP/xr.log" 2>&1; then
+        XR_OK=1
+    else
+        XR_WHY="bench/xdp/responder.c does not build: $(head -n 3 "$TMP/xr.log" | tr '\n' ' ')"
+    fi
 else
-    ON0=; ON1=; PINNED=0
+    XR_WHY="bench/xdp/responder.c is not there yet"
 fi
+
 C=synack-fbc-$$
 S=synack-fbs-$$
-K=synack-fbk-$$
-TMP=$(mktemp -d /tmp/synack-floodbench.XXXXXX) || exit 1
+CDEV=fc$$          # C's end of the veth
+SDEV=fs$$          # S's end (napi/fs<pid>-N when threaded)
+TDEV=ft$$          # the TUN in S
 PIDS=
 cleanup() {
     for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-    sleep 0.3
+    [ -n "$PIDS" ] && sleep 0.5
     for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    PIDS=
     ip netns del "$C" 2>/dev/null
     ip netns del "$S" 2>/dev/null
-    ip netns del "$K" 2>/dev/null
-    rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
-trap 'cleanup; exit 129' HUP
-trap 'cleanup; exit 141' PIPE
-die() { echo "flood_bench: $*"; exit 1; }
-
-ip netns add "$C" && ip netns add "$S" && ip netns add "$K" || die "ip netns add failed"
-for n in "$C" "$S" "$K"; do ip -n "$n" link set lo up; done
-ip -n "$C" link add synack-fcs type veth peer name synack-fsc netns "$S" &&
-    ip -n "$S" link add synack-fsk type veth peer name synack-fks netns "$K" &&
-    ip -n "$C" addr add 10.77.71.1/24 dev synack-fcs && ip -n "$C" link set synack-fcs up &&
-    ip -n "$S" addr add 10.77.71.2/24 dev synack-fsc && ip -n "$S" link set synack-fsc up &&
-    ip -n "$S" addr add 10.77.72.1/24 dev synack-fsk && ip -n "$S" link set synack-fsk up &&
-    ip -n "$K" addr add 10.77.72.2/24 dev synack-fks && ip -n "$K" link set synack-fks up ||
-    die "veth setup failed"
-ip -n "$C" route add blackhole 10.78.0.0/16 &&
-    ip -n "$S" route add 10.78.0.0/16 via 10.77.72.2 &&
-    ip -n "$K" route add blackhole 10.78.0.0/16 || die "routes failed"
-ip netns exec "$C" sysctl -q -w net.ipv4.ip_forward=0 net.ipv4.tcp_tw_reuse=1 \
-    net.ipv4.ip_local_port_range="1024 65535" || die "sysctl (C) failed"
-ip netns exec "$K" sysctl -q -w net.ipv4.ip_forward=0 || die "sysctl (K) failed"
-ip netns exec "$S" sysctl -q -w net.ipv4.ip_forward=0 net.ipv4.tcp_syncookies=1 \
-    net.core.somaxconn="$BACKLOG" net.ipv4.tcp_max_syn_backlog="$BACKLOG" \
-    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-    net.ipv4.conf.synack-fsc.rp_filter=0 || die "sysctl (S) failed"
-for n in "$C" "$S" "$K"; do
-    ip -n "$n" route show | grep -q '^default' && die "a default route in $n"
-done
-# Linux's receive processing on CPU 1, like synack's process
-[ "$PINNED" = 1 ] && ip netns exec "$S" sh -c 'echo 2 > /sys/class/net/synack-fsc/queues/rx-0/rps_cpus' 2>/dev/null
+trap 'cleanup; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 # field FILE KEY: the word after KEY (0 if absent)
 field() {
     _v=$(awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' "$1" 2>/dev/null)
     echo "${_v:-0}"
 }
+nsx() { _n=$1; shift; ip netns exec "$_n" "$@"; }
+sysv() { nsx "$1" cat "/sys/class/net/$2/$3" 2>/dev/null || echo 0; }
+
+# setup MODE-KIND (kernel|tun|xdp): the two namespaces and the veth; RPS for the client side.
+setup() {
+    ip netns add "$C" && ip netns add "$S" || die "ip netns add failed"
+    nsx "$C" ip link set lo up && nsx "$S" ip link set lo up || die "lo up failed"
+    nsx "$C" ip link add "$CDEV" type veth peer name "$SDEV" netns "$S" || die "veth failed"
+    nsx "$C" ip addr add 10.77.80.1/24 dev "$CDEV" && nsx "$C" ip link set "$CDEV" up &&
+        nsx "$S" ip link set "$SDEV" up || die "veth setup failed"
+    # the clients compute their TCP checksums in software, in every mode: a veth would hand an
+    # XDP program frames whose checksum is still left to offload (CHECKSUM_PARTIAL)
+    nsx "$C" ethtool -K "$CDEV" tx off >/dev/null 2>&1 || die "ethtool -K $CDEV tx off failed"
+    nsx "$C" ip route add blackhole 10.78.0.0/16 || die "blackhole route failed"
+    nsx "$C" sysctl -q -w net.ipv4.ip_forward=0 net.ipv4.tcp_tw_reuse=1 \
+        net.ipv4.ip_local_port_range="1024 65535" || die "sysctl (C) failed"
+    # the replies' receive processing in C: on the client core, not on the sender's (CPU 0)
+    [ "$STEER" = 1 ] && { nsx "$C" sh -c "echo 2 > /sys/class/net/$CDEV/queues/rx-0/rps_cpus" || die "RPS (C) failed"; }
+    nsx "$S" sysctl -q -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+        net.ipv4.tcp_syncookies=1 net.core.somaxconn="$BACKLOG" \
+        net.ipv4.tcp_max_syn_backlog="$BACKLOG" || die "sysctl (S) failed"
+    case $1 in
+    kernel|tun)
+        nsx "$S" ip addr add 10.77.80.2/24 dev "$SDEV" || die "address (S) failed"
+        nsx "$S" ip route add 10.78.0.0/16 via 10.77.80.1 || die "route (S) failed"
+        # S's veth input (the flood, the clients): on the server core
+        [ "$STEER" = 1 ] && { nsx "$S" sh -c "echo 1 > /sys/class/net/$SDEV/queues/rx-0/rps_cpus" || die "RPS (S) failed"; }
+        ;;
+    esac
+    if [ "$1" = tun ]; then
+        nsx "$S" sysctl -q -w net.ipv4.ip_forward=1 || die "forwarding (S) failed"
+        nsx "$C" ip route add 10.77.81.0/24 via 10.77.80.2 || die "route (C) failed"
+    else
+        nsx "$S" sysctl -q -w net.ipv4.ip_forward=0 || die "sysctl (S) failed"
+    fi
+    for n in "$C" "$S"; do
+        nsx "$n" ip route show | grep -q '^default' && die "a default route in $n"
+    done
+    return 0
+}
+
+# wait_for FILE PATTERN PID: until PATTERN appears in FILE (10 s), or PID ends. 1 on failure.
+wait_for() {
+    _i=0
+    while ! grep -q "$2" "$1" 2>/dev/null; do
+        kill -0 "$3" 2>/dev/null || return 1
+        _i=$((_i + 1)); [ $_i -gt 200 ] && return 1
+        sleep 0.05
+    done
+    return 0
+}
+
+# stop_server PID: SIGTERM, wait (bounded)
+stop_server() {
+    kill -TERM "$1" 2>/dev/null
+    _i=0
+    while kill -0 "$1" 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+# tun_rps: the TUN's own receive processing (synack's writes) on the server core too
+tun_rps() {
+    [ "$STEER" = 1 ] || return 0
+    nsx "$S" sh -c "echo 1 > /sys/class/net/$TDEV/queues/rx-0/rps_cpus" || echo "flood_bench: RPS on the TUN failed" >&2
+}
+
+# napi_pin: threaded NAPI on S's veth (XDP modes), the kthread(s) on CPU 0. Sets NAPI_PIDS.
+napi_pin() {
+    NAPI_PIDS=
+    [ "$STEER" = 1 ] || return 0
+    nsx "$S" sh -c "echo 1 > /sys/class/net/$SDEV/threaded" 2>/dev/null ||
+        { echo "flood_bench: threaded NAPI on $SDEV refused" >&2; return 1; }
+    for _d in /proc/[0-9]*; do
+        _c=$(cat "$_d/comm" 2>/dev/null) || continue
+        case $_c in "napi/$SDEV-"*|"napi/$SDEV") NAPI_PIDS="$NAPI_PIDS ${_d#/proc/}";; esac
+    done
+    [ -n "$NAPI_PIDS" ] || { echo "flood_bench: no napi/$SDEV-* kthread" >&2; return 1; }
+    for _p in $NAPI_PIDS; do taskset -pc 0 "$_p" >/dev/null || return 1; done
+    return 0
+}
+
+# ---- sampling around a flood ----
+cpu_snap() { awk '$1 == "cpu0" || $1 == "cpu1" { print }' /proc/stat >"$1"; }
+# cpu_delta A B CPU: "busy% (usr/sys/softirq)" of CPU between the snapshots
+cpu_delta() {
+    awk -v c="cpu$3" 'FNR == NR { if ($1 == c) for (i = 2; i <= 11; i++) a[i] = $i; next }
+        $1 == c { t = 0; for (i = 2; i <= 11; i++) { d[i] = $i - a[i]; t += d[i] }
+                  if (t <= 0) { print "-"; exit }
+                  printf "%.0f%% (usr %.0f sys %.0f si %.0f)", 100 * (t - d[5] - d[6]) / t,
+                         100 * (d[2] + d[3]) / t, 100 * d[4] / t, 100 * (d[7] + d[8]) / t }' "$1" "$2"
+}
+# softnet_snap FILE: "cpu processed dropped" per CPU, decimal (the 13th column is the CPU)
+softnet_snap() {
+    while read -r _p _d _x3 _x4 _x5 _x6 _x7 _x8 _x9 _x10 _x11 _x12 _c _rest; do
+        echo "$((0x$_c)) $((0x$_p)) $((0x$_d))"
+    done </proc/net/softnet_stat >"$1"
+}
+# softnet_delta A B: "cpu0 processed P dropped D, cpu1 ..."
+softnet_delta() {
+    awk 'FNR == NR { p[$1] = $2; d[$1] = $3; next }
+        { printf "%scpu%d processed %d dropped %d", (n++ ? ", " : ""), $1, $2 - p[$1], $3 - d[$1] }
+        END { print "" }' "$1" "$2"
+}
+# Someone else's work on these 2 CPUs disturbs the figures. foreign_snap FILE: "pid live reaped"
+# (clock ticks) of every process that is not of this run (ours carry SYNACK_FB=<pid> in their
+# environment) and not a kernel thread: live = utime + stime, reaped = cutime + cstime (children
+# that ended meanwhile; they may have started before). foreign_delta A B: "LIVE REAPED" seconds.
+foreign_snap() {
+    grep -l -a "SYNACK_FB=$$" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 >"$1.ours"
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v ours="$1.ours" '
+        BEGIN { while ((getline l < ours) > 0) o[l] = 1 }
+        { pid = $1; sub(/^.*\) /, ""); split($0, f, " ")
+          # f[1] is field 3 (state): flags is field 9 = f[7], utime..cstime fields 14-17 = f[12..15]
+          if (int(f[7] / 2097152) % 2 || (pid in o)) next
+          print pid, f[12] + f[13], f[14] + f[15] }' >"$1"
+}
+foreign_delta() {
+    awk -v hz="$(getconf CLK_TCK)" 'FNR == NR { a[$1] = $2; r[$1] = $3; next }
+        { l = ($1 in a) ? $2 - a[$1] : $2; c = ($1 in r) ? $3 - r[$1] : $3
+          if (l > 0) tl += l; if (c > 0) tc += c }
+        END { printf "%.2f %.2f\n", tl / hz, tc / hz }' "$1" "$2"
+}
+# busy LIVE REAPED LIMIT: true when the others used more than LIMIT CPU-seconds
+busy() { awk -v l="$1" -v r="$2" -v m="$3" 'BEGIN { exit !(l + r > m) }'; }
+# wait_quiet: up to QUIET_WAIT seconds, until the others use less than 2% of a CPU for 1 s
+wait_quiet() {
+    _w=0
+    while [ $_w -lt "$QUIET_WAIT" ]; do
+        foreign_snap "$TMP/q0"; sleep 1; foreign_snap "$TMP/q1"
+        # shellcheck disable=SC2046
+        busy $(foreign_delta "$TMP/q0" "$TMP/q1") 0.02 || return 0
+        _w=$((_w + 1))
+    done
+    return 1
+}
 nst() { NSTAT_HISTORY=$TMP/nstat.hist ip netns exec "$1" nstat -asz 2>/dev/null; }
-# died NS: SYN-ACKs to the spoofed range dropped in NS so far
-died() { nst "$1" >"$TMP/n"; echo $(( $(field "$TMP/n" IpInAddrErrors) + $(field "$TMP/n" IpExtInNoRoutes) )); }
-# softnet drops, all CPUs (the per-CPU backlog queue: Linux's veth receive path)
-softnet_drops() {
-    _s=0
-    while read -r _a _b _rest; do _s=$((_s + 0x$_b)); done </proc/net/softnet_stat
-    echo "$_s"
-}
+died() { nst "$C" >"$TMP/n"; echo $(( $(field "$TMP/n" IpInAddrErrors) + $(field "$TMP/n" IpExtInNoRoutes) )); }
 
-# dev_tx NS DEV: packets the device was handed to send (sent + dropped on the way to its peer)
-dev_tx() {
-    ip netns exec "$1" sh -c "echo \$(( \$(cat /sys/class/net/$2/statistics/tx_packets) + \$(cat /sys/class/net/$2/statistics/tx_dropped) ))" 2>/dev/null || echo 0
-}
-
-# flood NS TARGET TAG: flood + clients against TARGET (IP:PORT); results in $TMP/TAG.*
+# flood TAG TARGET CONC RATE: a flood at RATE (0: top speed) with CONC legitimate clients
+# (0: none) against TARGET; results in $TMP/TAG.*. Waits for the others to be quiet first
+# (QUIET_WAIT), and floods again (up to REDO times) when they were not quiet meanwhile.
 flood() {
-    ip netns exec "$1" timeout $((SECS + 10)) $ON0 "$FL" syn --to "$2" --count 20000000 \
-        --rate "$FLOOD_RATE" --duration "$SECS" >"$TMP/$3.flood" 2>&1 &
+    _try=0
+    while :; do
+        wait_quiet || :
+        flood_once "$@"
+        # shellcheck disable=SC2046
+        busy $(cat "$TMP/$1.fg") "$(awk -v s="$SECS" 'BEGIN { print 0.02 * s }')" || return 0
+        [ $_try -ge "$REDO" ] && break
+        _try=$((_try + 1))
+        echo "flood_bench: $1: others were busy during the flood ($(cat "$TMP/$1.fg") CPU-s), once more" >&2
+    done
+    note "$1: other processes used $(awk '{ print $1 }' "$TMP/$1.fg") CPU-s (+ $(awk '{ print $2 }' "$TMP/$1.fg") in children they reaped) during the flood, $((REDO + 1)) tries: figures disturbed"
+}
+flood_once() {
+    _tag=$1
+    foreign_snap "$TMP/$_tag.fg0"
+    cpu_snap "$TMP/$_tag.cpu0"; softnet_snap "$TMP/$_tag.sn0"
+    _d0=$(died); _rx0=$(sysv "$C" "$CDEV" statistics/rx_packets); _txd0=$(sysv "$C" "$CDEV" statistics/tx_dropped)
+    _q0=$(sysv "$S" "$TDEV" statistics/tx_dropped)
+    ip netns exec "$C" timeout $((SECS + 10)) $ON1 "$FL" syn --to "$2" --count "$COUNT" --rate "$4" \
+        --duration "$SECS" >"$TMP/$_tag.flood" 2>&1 &
     _fp=$!
     PIDS="$PIDS $_fp"
-    sleep 0.5
-    ip netns exec "$1" timeout $((SECS + TIMEOUT + 10)) $ON0 "$FL" conn --to "$2" --conc "$CONC" \
-        --duration $((SECS - 1)) --timeout "$TIMEOUT" >"$TMP/$3.conn" 2>&1
+    if [ "$3" -gt 0 ]; then
+        sleep 0.5
+        nsx "$C" timeout $((SECS + TIMEOUT + 10)) $ON1 "$FL" conn --to "$2" --conc "$3" \
+            --duration $((SECS - 1)) --timeout "$TIMEOUT" >"$TMP/$_tag.conn" 2>&1
+    fi
     wait "$_fp"
     sleep 0.3
+    cpu_snap "$TMP/$_tag.cpu1"; softnet_snap "$TMP/$_tag.sn1"
+    foreign_snap "$TMP/$_tag.fg1"
+    foreign_delta "$TMP/$_tag.fg0" "$TMP/$_tag.fg1" >"$TMP/$_tag.fg"
+    _d1=$(died); _rx1=$(sysv "$C" "$CDEV" statistics/rx_packets); _txd1=$(sysv "$C" "$CDEV" statistics/tx_dropped)
+    _q1=$(sysv "$S" "$TDEV" statistics/tx_dropped)
+    {
+        echo "answered $((_d1 - _d0)) c_rx $((_rx1 - _rx0)) c_txdrop $((_txd1 - _txd0)) tun_txdrop $((_q1 - _q0))"
+        echo "cpu0 $(cpu_delta "$TMP/$_tag.cpu0" "$TMP/$_tag.cpu1" 0)"
+        echo "cpu1 $(cpu_delta "$TMP/$_tag.cpu0" "$TMP/$_tag.cpu1" 1)"
+        echo "softnet $(softnet_delta "$TMP/$_tag.sn0" "$TMP/$_tag.sn1")"
+        echo "others_cpu_s $(cat "$TMP/$_tag.fg") (CPU-s of processes not of this benchmark: theirs, their reaped children's)"
+    } >"$TMP/$_tag.m"
 }
 
-# ---- synack ----
-# shellcheck disable=SC2086
-ip netns exec "$C" timeout $((SECS + 40)) $ON1 "$SYNACK" serve --tun synack-fbt --addr 10.77.70.2 \
-    --host-addr 10.77.70.1/24 --port 7 --app echo --backlog "$BACKLOG" --syn-backlog "$BACKLOG" \
-    --syncookies auto --duration $((SECS + 2)) >"$TMP/serve.out" 2>"$TMP/serve.err" &
-SP=$!
-PIDS="$PIDS $SP"
-i=0
-while ! grep -q ' app on ' "$TMP/serve.err" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 100 ] && { cat "$TMP/serve.err"; die "synack serve did not start"; }
-    sleep 0.05
-done
-d0=$(died "$C")
-ssd0=$(softnet_drops)
-q0=$(ip netns exec "$C" cat /sys/class/net/synack-fbt/statistics/tx_dropped 2>/dev/null || echo 0)
-flood "$C" 10.77.70.2:7 synack
-d1=$(died "$C")
-ssd1=$(softnet_drops)
-q1=$(ip netns exec "$C" cat /sys/class/net/synack-fbt/statistics/tx_dropped 2>/dev/null || echo 0)
-i=0
-while kill -0 "$SP" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-wait "$SP" 2>/dev/null
-cnt() { _v=$(awk -v n="$1" '$1 == n { print $2 }' "$TMP/serve.out"); echo "${_v:-0}"; }
-s_ans=$((d1 - d0))
-s_qdrop=$((q1 - q0))
-
-# ---- Linux ----
-# shellcheck disable=SC2086
-ip netns exec "$S" timeout $((SECS + 40)) $ON1 "$LG" server 7 echo >/dev/null 2>&1 &
-PIDS="$PIDS $!"
-i=0
-until ip netns exec "$S" ss -ltn 2>/dev/null | grep -q ':7 '; do
-    i=$((i + 1)); [ $i -gt 100 ] && die "the Linux echo server did not start"
-    sleep 0.05
-done
-nst "$S" >"$TMP/s0"
-k0=$(died "$K")
-sd0=$(softnet_drops)
-t0=$(dev_tx "$S" synack-fsk)
-flood "$C" 10.77.71.2:7 linux
-k1=$(died "$K")
-sd1=$(softnet_drops)
-t1=$(dev_tx "$S" synack-fsk)
-nst "$S" >"$TMP/s1"
-sdelta() { echo $(( $(field "$TMP/s1" "$1") - $(field "$TMP/s0" "$1") )); }
-l_ans=$((t1 - t0))
-l_died=$((k1 - k0))
-l_qdrop=$((sd1 - sd0))
-
-# ---- table ----
-s_secs=$(field "$TMP/synack.flood" seconds)
-l_secs=$(field "$TMP/linux.flood" seconds)
-rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print 0 }'; }
-row() { # LABEL SYNACK LINUX
-    r=$(awk -v a="$2" -v b="$3" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
-    printf '%-34s %14s %14s %8s\n' "$1" "$2" "$3" "$r"
+# run_floods ROW TARGET RATE CLIENTS(1|0): a flood without clients (the row's offered and
+# answered rates: the legitimate clients share the flooder's core and would slow it), then,
+# with CLIENTS=1, one with 1 and one with 16 legitimate clients at a time
+ROWS=
+run_floods() {
+    _row=$1
+    _tags=$_row.c0
+    flood "$_row.c0" "$2" 0 "$3"
+    if [ "$4" = 1 ]; then
+        flood "$_row.c1" "$2" 1 "$3"
+        flood "$_row.c16" "$2" 16 "$3"
+        _tags="$_tags $_row.c1 $_row.c16"
+    fi
+    for t in $_tags; do
+        awk -v a="$(field "$TMP/$t.m" answered)" -v s="$(field "$TMP/$t.flood" sent)" \
+            -v t="$(field "$TMP/$t.flood" seconds)" \
+            'BEGIN { if (t > 0) printf "offered %.0f answered %.0f\n", s / t, a / t; else print "offered 0 answered 0" }' >"$TMP/$t.res"
+    done
+    cp "$TMP/$_row.c0.res" "$TMP/$_row.res"
+    echo "$_tags" >"$TMP/$_row.tags"
+    ROWS="$ROWS $_row"
 }
-echo "SYN flood: synack serve (TUN) vs Linux $(uname -r) (veth, tcp_syncookies=1), $(nproc) CPUs" \
-    "$( [ "$PINNED" = 1 ] && echo "(flooder+clients on CPU 0, server on CPU 1)")"
-echo "flood: $SECS s at $( [ "$FLOOD_RATE" = 0 ] && echo "the flooder's top rate" || echo "$FLOOD_RATE SYN/s")," \
-    "spoofed sources in 10.78.0.0/16; backlog $BACKLOG; $CONC clients at a time, ${TIMEOUT} s timeout"
-printf '%-34s %14s %14s %8s\n' "" "synack" "linux-veth" "ratio"
-row "flood offered (SYN/s)" "$(field "$TMP/synack.flood" pps)" "$(field "$TMP/linux.flood" pps)"
-row "SYN-ACKs answered (/s)" "$(rate "$s_ans" "$s_secs")" "$(rate "$l_ans" "$l_secs")"
-row "legit success (%)" "$(field "$TMP/synack.conn" success_pct)" "$(field "$TMP/linux.conn" success_pct)"
-row "legit p99 connect (ms)" "$(field "$TMP/synack.conn" p99)" "$(field "$TMP/linux.conn" p99)"
-row "legit p50 connect (ms)" "$(field "$TMP/synack.conn" p50)" "$(field "$TMP/linux.conn" p50)"
-row "legit connections" "$(field "$TMP/synack.conn" attempts)" "$(field "$TMP/linux.conn" attempts)"
+
+# serve_synack ROW LINKARGS...: synack serve on CPU 0 in S; SP its pid
+serve_synack() {
+    _r=$1; shift
+    # $! is timeout(1) (--foreground: it passes one SIGTERM on to serve, which then stops cleanly)
+    ip netns exec "$S" timeout --foreground -k 5 $((SECS * 3 + 60)) $ON0 "$SYNACK" serve "$@" --port 7 --app echo \
+        --backlog "$BACKLOG" --syn-backlog "$BACKLOG" --syncookies auto \
+        >"$TMP/$_r.serve.out" 2>"$TMP/$_r.serve.err" &
+    SP=$!
+    PIDS="$PIDS $SP"
+    echo "synack serve $* --port 7 --app echo --backlog $BACKLOG --syn-backlog $BACKLOG --syncookies auto" >"$TMP/$_r.cmd"
+    wait_for "$TMP/$_r.serve.err" ' app on ' "$SP"
+}
+
+note() { echo "$*" >>"$TMP/notes"; }
+
+# ---- the modes ----
+mode_linux() {
+    setup kernel linux
+    ip netns exec "$S" timeout $((SECS * 3 + 60)) $ON0 "$LG" server 7 echo >/dev/null 2>&1 &
+    _lp=$!
+    PIDS="$PIDS $_lp"
+    _i=0
+    until nsx "$S" ss -ltn 2>/dev/null | grep -q ':7 '; do
+        _i=$((_i + 1)); [ $_i -gt 100 ] && die "the Linux echo server did not start"
+        sleep 0.05
+    done
+    echo "loadgen server 7 echo (Linux $(uname -r), tcp_syncookies=1, somaxconn $BACKLOG, tcp_max_syn_backlog $BACKLOG)" >"$TMP/linux.cmd"
+    nst "$S" >"$TMP/linux.s0"
+    run_floods linux 10.77.80.2:7 0 1
+    nst "$S" >"$TMP/linux.s1"
+    cleanup
+}
+
+mode_tun() { # ROW RATE
+    setup tun "$1"
+    if ! serve_synack "$1" --tun "$TDEV" --addr 10.77.81.2 --host-addr 10.77.81.1/24; then
+        note "$1: synack serve --tun did not start: $(head -n 3 "$TMP/$1.serve.err" | tr '\n' ' ')"
+        cleanup; return 1
+    fi
+    tun_rps
+    run_floods "$1" 10.77.81.2:7 "$2" 1
+    stop_server "$SP"
+    cleanup
+}
+
+mode_tun_ceiling() {
+    setup tun tun-ceiling
+    nsx "$S" ip tuntap add mode tun name "$TDEV" && nsx "$S" ip addr add 10.77.81.1/24 dev "$TDEV" &&
+        nsx "$S" ip link set "$TDEV" txqueuelen 8192 up || die "TUN setup failed"   # as synack sets it
+    ip netns exec "$S" timeout $((SECS + 40)) $ON0 "$TR" "$TDEV" $((SECS + 30)) "$TR_HOW" >"$TMP/tun-ceiling.out" 2>&1 &
+    _rp=$!
+    PIDS="$PIDS $_rp"
+    wait_for "$TMP/tun-ceiling.out" 'responder on' "$_rp" || die "the TUN responder did not start"
+    echo "bench/tun/responder $TDEV $((SECS + 30)) $TR_HOW (one read + one write per SYN: a RST)" >"$TMP/tun-ceiling.cmd"
+    tun_rps
+    run_floods tun-ceiling 10.77.81.2:7 0 0
+    stop_server "$_rp"
+    cleanup
+}
+
+mode_xdp() { # XMODE: native|generic
+    _row=xdp-$1
+    setup xdp "$_row"
+    if ! serve_synack "$_row" --xdp "$SDEV" --xdp-mode "$1" --addr 10.77.80.2/24; then
+        note "$_row: synack serve --xdp did not start: $(grep -v '^ *$' "$TMP/$_row.serve.err" | head -n 3 | tr '\n' ' ')"
+        cleanup; return 1
+    fi
+    if ! napi_pin; then
+        note "$_row: threaded NAPI could not be pinned to CPU 0: its receive work would land on the flooder's core"
+        stop_server "$SP"; cleanup; return 1
+    fi
+    echo "$NAPI_PIDS" >"$TMP/$_row.napi"
+    for p in $NAPI_PIDS; do cat "/proc/$p/stat" >"$TMP/$_row.napi.$p.0"; done
+    run_floods "$_row" 10.77.80.2:7 0 1
+    for p in $NAPI_PIDS; do cat "/proc/$p/stat" >"$TMP/$_row.napi.$p.1" 2>/dev/null; done
+    stop_server "$SP"
+    cleanup
+    return 0
+}
+
+mode_xdp_ceiling() { # XMODE
+    _row=xdp-ceiling-$1
+    [ "$XR_OK" = 1 ] || { note "$_row: skipped: $XR_WHY"; return 1; }
+    setup xdp "$_row"
+    _g=; [ "$1" = generic ] && _g=--generic
+    ip netns exec "$S" timeout $((SECS * 2 + 40)) $ON0 "$XR" --xdp "$SDEV" --addr 10.77.80.2 \
+        --duration $((SECS * 2 + 30)) $_g >"$TMP/$_row.out" 2>&1 &
+    _rp=$!
+    PIDS="$PIDS $_rp"
+    if ! wait_for "$TMP/$_row.out" 'answering SYNs' "$_rp"; then
+        note "$_row: bench/xdp/responder did not start: $(head -n 3 "$TMP/$_row.out" | tr '\n' ' ')"
+        cleanup; return 1
+    fi
+    if ! grep -q " $1 XDP" "$TMP/$_row.out"; then
+        note "$_row: bench/xdp/responder is not in $1 mode: $(head -n 1 "$TMP/$_row.out")"
+        cleanup; return 1
+    fi
+    echo "bench/xdp/responder --xdp $SDEV --addr 10.77.80.2 --duration $((SECS * 2 + 30)) $_g" >"$TMP/$_row.cmd"
+    if ! napi_pin; then
+        note "$_row: threaded NAPI could not be pinned to CPU 0"
+        cleanup; return 1
+    fi
+    run_floods "$_row" 10.77.80.2:7 0 0
+    stop_server "$_rp"
+    cleanup
+}
+
+START=$(date +%s)
+XMODES=
+for m in $MODES; do
+    case $m in
+    linux) mode_linux ;;
+    tun) mode_tun tun 0 ;;
+    tun-rate) mode_tun tun-rate "$FLOOD_RATE" ;;
+    tun-ceiling) mode_tun_ceiling ;;
+    xdp)
+        if mode_xdp native; then
+            XMODES=native
+            [ "$XDP_GENERIC" = 1 ] && mode_xdp generic && XMODES="native generic"
+        elif [ "$XDP_GENERIC" != 0 ]; then
+            mode_xdp generic && XMODES=generic
+        fi
+        ;;
+    xdp-ceiling)
+        for x in ${XMODES:-native}; do mode_xdp_ceiling "$x"; done ;;
+    *) die "unknown mode $m" ;;
+    esac
+done
+END=$(date +%s)
+
+# ---- the table ----
+res() { [ -f "$TMP/$1.res" ] && field "$TMP/$1.res" "$2" || echo ""; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+conn() { [ -f "$TMP/$1.conn" ] && field "$TMP/$1.conn" "$2" || echo "-"; }
+LIN=$(res linux answered)
+echo "SYN flood, the whole server on CPU 0 (process + its interfaces' receive processing), flooder and clients on CPU 1"
+echo "kernel $(uname -r), $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)); floods of $SECS s," \
+    "spoofed sources in 10.78.0.0/16; backlog $BACKLOG; cookies on (Linux tcp_syncookies=1, synack auto); client timeout $TIMEOUT s"
+printf '%-20s %9s %9s %6s %6s %8s %8s %9s %9s %5s %5s\n' "row" "offered/s" "answrd/s" "xLinux" "xCeil" \
+    "ok%c=1" "ok%c=16" "p99ms c=1" "p99 c=16" "cpu0%" "cpu1%"
+for r in $ROWS; do
+    case $r in
+    tun|tun-rate) ceil=$(res tun-ceiling answered) ;;
+    xdp-native|xdp-generic) ceil=$(res "xdp-ceiling-${r#xdp-}" answered) ;;
+    *) ceil= ;;
+    esac
+    a=$(res "$r" answered)
+    set -- $(cat "$TMP/$r.tags")
+    c0=$(sed -n 's/^cpu0 \([0-9]*\)%.*/\1/p' "$TMP/$1.m"); c1=$(sed -n 's/^cpu1 \([0-9]*\)%.*/\1/p' "$TMP/$1.m")
+    lab=$r; [ "$r" = tun-rate ] && lab="tun@$FLOOD_RATE"
+    printf '%-20s %9s %9s %6s %6s %8s %8s %9s %9s %5s %5s\n' "$lab" "$(res "$r" offered)" "$a" \
+        "$( [ "$r" = linux ] && echo 1.00 || ratio "$a" "$LIN")" "$(ratio "$a" "$ceil")" \
+        "$(conn "$r.c1" success_pct)" "$(conn "$r.c16" success_pct)" "$(conn "$r.c1" p99)" "$(conn "$r.c16" p99)" \
+        "$c0" "$c1"
+done
+echo "(answrd/s: replies to the spoofed sources counted where they died, in the clients' namespace;" \
+    "cpu0%/cpu1%: busy during the first flood of the row)"
+[ -f "$TMP/notes" ] && { echo; cat "$TMP/notes"; }
 echo
-echo "synack: flood $(cat "$TMP/synack.flood")"
-echo "synack: clients $(head -n 1 "$TMP/synack.conn")"
-echo "synack: tcp_syn_in $(cnt tcp_syn_in) tcp_syncookies_sent $(cnt tcp_syncookies_sent)" \
-    "tcp_synack_sent $(cnt tcp_synack_sent) tcp_syncookies_ok $(cnt tcp_syncookies_ok)" \
-    "tcp_syncache_overflow $(cnt tcp_syncache_overflow) tcp_syn_dropped $(cnt tcp_syn_dropped)" \
-    "tx_drop_queue_full $(cnt tx_drop_queue_full); SYN-ACKs to 10.78/16 that reached C (and died there)" \
-    "$s_ans; TUN queue drops (SYNs lost before synack) $s_qdrop; softnet backlog drops $((ssd1 - ssd0))"
-echo "linux: flood $(cat "$TMP/linux.flood")"
-echo "linux: clients $(head -n 1 "$TMP/linux.conn")"
-echo "linux: TcpExtSyncookiesSent $(sdelta TcpExtSyncookiesSent) TcpExtSyncookiesRecv $(sdelta TcpExtSyncookiesRecv)" \
-    "TcpExtSyncookiesFailed $(sdelta TcpExtSyncookiesFailed) TcpExtTCPReqQFullDoCookies $(sdelta TcpExtTCPReqQFullDoCookies)" \
-    "TcpExtTCPReqQFullDrop $(sdelta TcpExtTCPReqQFullDrop) TcpExtListenDrops $(sdelta TcpExtListenDrops)" \
-    "TcpExtListenOverflows $(sdelta TcpExtListenOverflows); SYN-ACKs handed to the veth to K $l_ans," \
-    "reached K (and died there) $l_died; softnet backlog drops (SYNs lost before Linux, SYN-ACKs lost on" \
-    "the way to K) $l_qdrop"
+echo "details per flood:"
+for r in $ROWS; do
+    echo "[$r] $(cat "$TMP/$r.cmd" 2>/dev/null)"
+    for t in $(cat "$TMP/$r.tags"); do
+        echo "  $t: flood $(cat "$TMP/$t.flood" | tr '\n' ' ')"
+        [ -f "$TMP/$t.conn" ] && echo "  $t: clients $(tr '\n' ' ' <"$TMP/$t.conn")"
+        echo "  $t: $(cat "$TMP/$t.res") (per second)"
+        sed 's/^/  '"$t"': /' "$TMP/$t.m"
+    done
+    if [ -f "$TMP/$r.serve.out" ]; then
+        cnt() { _v=$(awk -v n="$1" '$1 == n { print $2 }' "$TMP/$r.serve.out"); echo "${_v:-0}"; }
+        echo "  synack: tcp_syn_in $(cnt tcp_syn_in) tcp_synack_sent $(cnt tcp_synack_sent)" \
+            "tcp_syncookies_sent $(cnt tcp_syncookies_sent) tcp_syncookies_ok $(cnt tcp_syncookies_ok)" \
+            "tcp_syncache_overflow $(cnt tcp_syncache_overflow) tcp_syn_dropped $(cnt tcp_syn_dropped)" \
+            "tx_drop_queue_full $(cnt tx_drop_queue_full)"
+    fi
+    if [ -f "$TMP/$r.napi" ]; then
+        for p in $(cat "$TMP/$r.napi"); do
+            [ -f "$TMP/$r.napi.$p.1" ] || continue
+            awk -v p="$p" -v hz="$(getconf CLK_TCK)" 'FNR == NR { u = $14; s = $15; next }
+                { printf "  napi kthread %s %s: %.2f s CPU during the floods, last ran on CPU %s\n", p, $2, ($14 - u + $15 - s) / hz, $39 }' \
+                "$TMP/$r.napi.$p.0" "$TMP/$r.napi.$p.1"
+        done
+    fi
+    if [ "$r" = linux ] && [ -f "$TMP/linux.s1" ]; then
+        sd() { echo $(( $(field "$TMP/linux.s1" "$1") - $(field "$TMP/linux.s0" "$1") )); }
+        echo "  linux: TcpExtSyncookiesSent $(sd TcpExtSyncookiesSent) TcpExtSyncookiesRecv $(sd TcpExtSyncookiesRecv)" \
+            "TcpExtSyncookiesFailed $(sd TcpExtSyncookiesFailed) TcpExtTCPReqQFullDoCookies $(sd TcpExtTCPReqQFullDoCookies)" \
+            "TcpExtTCPReqQFullDrop $(sd TcpExtTCPReqQFullDrop) TcpExtListenDrops $(sd TcpExtListenDrops)" \
+            "TcpExtListenOverflows $(sd TcpExtListenOverflows)"
+    fi
+    [ -f "$TMP/$r.out" ] && sed "s/^/  /" "$TMP/$r.out"
+done
+echo
+echo "command: $ENVLINE sh $CMDLINE   ($((END - START)) s)"
+[ -f "$TMP/notes" ] && grep -q 'did not start\|could not' "$TMP/notes" && exit 1
+exit 0
