@@ -148,6 +148,38 @@ fuzz-seeds: build/fuzz/test-record $(FUZZ_BIN) $(PD_SO)
 	  echo "fuzz/corpus/$$n: $$(ls $$d | wc -l) files ($$(cat $$d/* | wc -c) bytes) from $$(ls build/fuzz/recorded/$$n | wc -l) recorded"; \
 	done
 
+# make mutants: the unit tests must fail when any one mechanism of src/core/mutants.h is off.
+# Builds build/mutants/test-unit once with -DSYNACK_MUTANTS, checks it passes as is, then runs it
+# once per mechanism (SYNACK_MUTANT=name, MUTANT_JOBS at a time, MUTANT_TIMEOUT s each; a run
+# that times out counts as killed) and prints KILLED or SURVIVED for each, in list order, and a
+# summary; exit status 1 if any survived. MUTANTS="a b" runs only those. The packetdrill cases
+# load the normal build's adapter (it is not mutated). Logs: build/mutants/runs/<name>.log.
+MUTANT_BUILD   := build/mutants
+MUTANT_JOBS    ?= 2
+MUTANT_TIMEOUT ?= 300
+MUTANTS        ?=
+.PHONY: mutants
+mutants: $(PD_SO)
+	@CFLAGS="-O2 -g -DSYNACK_MUTANTS" $(MAKE) -s BUILD=$(MUTANT_BUILD) $(MUTANT_BUILD)/test-unit
+	@set -e; bin=$(MUTANT_BUILD)/test-unit; runs=$(MUTANT_BUILD)/runs; rm -rf $$runs; mkdir -p $$runs; \
+	export SYNACK_PD_SO=$$(pwd)/$(BUILD)/libsynack-packetdrill.so; t0=$$(date +%s); \
+	$$bin >$$runs/baseline.log 2>&1 || { echo "mutants: the unmutated build fails:"; tail -n 20 $$runs/baseline.log; exit 1; }; \
+	names="$(MUTANTS)"; [ -n "$$names" ] || names=$$($$bin --mutants | cut -f1); \
+	for n in $$names; do $$bin --mutants | cut -f1 | grep -qx "$$n" || { echo "mutants: no mechanism $$n"; exit 1; }; done; \
+	printf '%s\n' $$names | xargs -P $(MUTANT_JOBS) -I{} sh -c \
+	  'SYNACK_MUTANT={} timeout $(MUTANT_TIMEOUT) '"$$bin"' >'"$$runs"'/{}.log 2>&1; echo $$? >'"$$runs"'/{}.rc'; \
+	k=0; s=0; survived=""; \
+	for n in $$names; do rc=$$(cat $$runs/$$n.rc); \
+	  if [ "$$rc" = 0 ]; then s=$$((s + 1)); survived="$$survived $$n"; echo "SURVIVED $$n"; continue; fi; \
+	  k=$$((k + 1)); failed=$$(grep -o '^unit: [0-9]* passed, [0-9]* failed' $$runs/$$n.log | awk '{ print $$4 }'); \
+	  first=$$(grep '^FAIL ' $$runs/$$n.log | awk '{ print $$2 }' | uniq | head -n 3 | paste -sd ' ' -); \
+	  if [ "$$rc" = 124 ]; then echo "KILLED $$n (timed out after $(MUTANT_TIMEOUT) s; failed before: $${first:-none})"; \
+	  elif [ -n "$$failed" ]; then echo "KILLED $$n ($$failed tests failed: $$first ...)"; \
+	  else echo "KILLED $$n (exit status $$rc, no summary: crashed; failed before: $${first:-none})"; fi; \
+	done; \
+	echo "mutants: $$k killed, $$s survived of $$((k + s)) in $$(( $$(date +%s) - t0 )) s$${survived:+; survived:$$survived}"; \
+	[ $$s -eq 0 ]
+
 clean:
 	rm -rf build
 

@@ -14,6 +14,7 @@
  * either carries the MAC of the frame it answers (stack.c tags it) or is routed here. */
 #include "synack/eth.h"
 #include "stack.h"
+#include "mutants.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,7 +415,7 @@ void synack_eth_input(struct synack_eth *e, synack_time_us now, int ifindex, con
     /* RFC 1122 §3.3.6: a datagram that came in a link-layer broadcast but names no IP
      * broadcast or multicast destination is discarded (the stack has only its unicast
      * address, so every broadcast-framed datagram is). */
-    if (bcast) { CNT(st, eth_drop_bcast_ip); return; }
+    if (bcast && !MUTANT_OFF(eth_bcast_ip_drop)) { CNT(st, eth_drop_bcast_ip); return; }
     st->rx_l2.valid = 1;
     st->rx_l2.ifindex = (uint8_t)ifindex;
     memcpy(st->rx_l2.mac, f + 6, 6);

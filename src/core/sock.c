@@ -3,6 +3,7 @@
  * src/api/socket.c turns those into errno. Socket calls use the time of the last
  * synack_input()/synack_poll()/synack_set_now(). */
 #include "stack.h"
+#include "mutants.h"
 #include "sock.h"
 #include "synack/socket.h"
 #include "siphash.h"
@@ -278,7 +279,7 @@ static void window_update(struct synack_stack *st, struct tcb *t)
     uint32_t edge = t->rcv_nxt + ring_free(&b->rcv);
     uint32_t step = b->rcv.cap / 2 < t->rcv_mss ? b->rcv.cap / 2 : t->rcv_mss;
     uint32_t open_now = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-    if (!tcp_can_rcv_data(t->state)) return;
+    if (!tcp_can_rcv_data(t->state) || MUTANT_OFF(window_update_after_read)) return;
     if (t->ack_pending) {
         /* Send it at the next output unless a reply written meanwhile carries it (Linux's
          * tcp_cleanup_rbuf does this for a drained queue); the delayed-ACK timer would stall

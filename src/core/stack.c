@@ -4,6 +4,7 @@
  * RFCs: 791 (IPv4), 792 (ICMP), 1122 §3.2.2 (ICMP errors: never about ICMP errors, broadcast
  * or fragments), 768 (UDP). Packets are bare IPv4: what a TUN device with IFF_NO_PI carries. */
 #include "stack.h"
+#include "mutants.h"
 #include "siphash.h"
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +187,7 @@ struct tcb *synack__tcb_alloc(struct synack_stack *st)
     uint8_t in_dirty;
     /* No slot left: a connection in TIME_WAIT gives its own (issue 10: TIME_WAIT churn must
      * not lock live connections out). */
-    if (st->free_tcb < 0) synack__timewait_recycle(st);
+    if (st->free_tcb < 0 && !MUTANT_OFF(timewait_recycle)) synack__timewait_recycle(st);
     i = st->free_tcb;
     if (i < 0) return NULL;
     t = &st->tcbs[i];
@@ -258,7 +259,7 @@ void synack__tx_commit_l2(struct synack_stack *st, size_t len, const struct tx_m
 {
     unsigned slot = (st->txq_head + st->txq_count) % st->txq_cap;
     synack__tx_commit(st, len);
-    if (!st->txq_meta[slot].has_mac && l2->has_mac) st->txq_meta[slot] = *l2;
+    if (!st->txq_meta[slot].has_mac && l2->has_mac && !MUTANT_OFF(eth_conn_l2)) st->txq_meta[slot] = *l2;
 }
 
 void synack__tx_commit(struct synack_stack *st, size_t len)
@@ -268,7 +269,7 @@ void synack__tx_commit(struct synack_stack *st, size_t len)
     struct tx_meta *m = &st->txq_meta[slot];
     st->txq_len[slot] = (uint16_t)len;
     /* A reply to the frame being processed goes back where that frame came from (eth.h). */
-    m->has_mac = st->rx_l2.valid && rd32(p + 16) == st->rx_l2.src_ip;
+    m->has_mac = st->rx_l2.valid && rd32(p + 16) == st->rx_l2.src_ip && !MUTANT_OFF(eth_reply_tag);
     if (m->has_mac) {
         m->ifindex = st->rx_l2.ifindex;
         memcpy(m->mac, st->rx_l2.mac, 6);
@@ -313,6 +314,7 @@ static int icmp_rate_ok(struct synack_stack *st)
 {
     uint32_t rate = st->cfg.icmp_ratelimit_per_s;
     if (rate == 0) return 0;
+    if (MUTANT_OFF(icmp_ratelimit)) return 1;
     return synack__bucket_take(st, &st->icmp_bucket, rate, rate < 50 ? rate : 50);
 }
 
@@ -378,7 +380,7 @@ void synack_input(struct synack_stack *st, synack_time_us now, const uint8_t *pk
     default: CNT(st, ip_drop_len); return;
     }
     if (ip.dst != st->cfg.addr) { CNT(st, ip_drop_not_ours); return; }
-    if (ip.srcroute && !st->cfg.accept_source_route) { CNT(st, ip_drop_options); return; }
+    if (ip.srcroute && !st->cfg.accept_source_route && !MUTANT_OFF(ip_source_route_drop)) { CNT(st, ip_drop_options); return; }
     /* RFC 1122 §3.2.1.3: discard datagrams whose source is not a unicast host address:
      * 0/8 (this network), 127/8 (loopback, not from a link), 224/4 (multicast), 240/4
      * (reserved and limited broadcast), and the network and broadcast addresses of our
@@ -389,11 +391,11 @@ void synack_input(struct synack_stack *st, synack_time_us now, const uint8_t *pk
         uint8_t a = (uint8_t)(ip.src >> 24);
         unsigned pl = st->cfg.prefix_len;
         uint32_t mask = pl >= 1 && pl <= 30 ? ~(0xffffffffu >> pl) : 0;
-        if (ip.src == st->cfg.addr) { CNT(st, ip_drop_own_src); return; }
-        if (a == 0 || a == 127 || a >= 224 ||
+        if (ip.src == st->cfg.addr && !MUTANT_OFF(land_drop)) { CNT(st, ip_drop_own_src); return; }
+        if (!MUTANT_OFF(bad_source_drop) && (a == 0 || a == 127 || a >= 224 ||
             (mask && (ip.src & mask) == (st->cfg.addr & mask) &&
              ((ip.src & ~mask) == 0 || (ip.src & ~mask) == ~mask)) ||
-            ((ip.src >> 16) == 0xa9fe && !st->cfg.accept_link_local)) {
+            ((ip.src >> 16) == 0xa9fe && !st->cfg.accept_link_local))) {
             CNT(st, ip_drop_bad_src);
             return;
         }

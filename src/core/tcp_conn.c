@@ -5,6 +5,7 @@
  * RFCs: 9293 §3.3.2 (state diagram), §3.4.1 (ISN), 6528 (ISN generator), 6056 (ephemeral
  * port choice: algorithm 3, a keyed hash of the destination plus a counter). */
 #include "stack.h"
+#include "mutants.h"
 #include "siphash.h"
 #include <string.h>
 
@@ -138,7 +139,7 @@ void synack__tcp_set_state(struct synack_stack *st, struct tcb *t, int ns, const
     if (ns == SYNACK_TIME_WAIT) {
         /* Past the bound, the oldest closed connection in TIME_WAIT goes first (Linux's
          * tcp_max_tw_buckets); never this one, which is not on the list yet. */
-        if (st->tw_count >= st->cfg.max_timewait) synack__timewait_recycle(st);
+        if (st->tw_count >= st->cfg.max_timewait && !MUTANT_OFF(timewait_bound)) synack__timewait_recycle(st);
         tw_link(st, t);
     }
     if (st->cfg.hooks.on_state)
@@ -190,7 +191,7 @@ void synack__tcp_established(struct synack_stack *st, struct tcb *t)
 {
     uint32_t mss = t->snd_mss, iw = 10 * mss < (2 * mss > 14600 ? 2 * mss : 14600) ? 10 * mss
                                                              : (2 * mss > 14600 ? 2 * mss : 14600);
-    t->cwnd = t->syn_rexmit ? mss : iw;
+    t->cwnd = t->syn_rexmit || MUTANT_OFF(initial_window_10) ? mss : iw;
     /* Like Linux, start in quick-ACK mode: the first segments are ACKed at once, which lets
      * the peer's slow start grow without waiting for delayed ACKs. */
     t->quickack = 16;

@@ -11,6 +11,7 @@
  * tcp_output() through the dirty list. */
 #include "stack.h"
 #include "siphash.h"
+#include "mutants.h"
 #include <string.h>
 
 #define PAWS_IDLE_US (24LL * 24 * 3600 * 1000000) /* RFC 7323 §5.5: 24 days */
@@ -23,7 +24,7 @@ static int challenge_ack_ok(struct synack_stack *st, struct tcb *t)
         t->chack_window_start = st->now ? st->now : 1;
         t->chack_count = 0;
     }
-    if (t->chack_count >= st->cfg.challenge_ack_limit) return 0;
+    if (!MUTANT_OFF(challenge_ack_ratelimit) && t->chack_count >= st->cfg.challenge_ack_limit) return 0;
     t->chack_count++;
     return 1;
 }
@@ -36,7 +37,7 @@ static int challenge_ack_ok(struct synack_stack *st, struct tcb *t)
  * always get their duplicate ACK: recovery needs it. */
 static void send_oow_ack(struct synack_stack *st, struct tcb *t, const struct tcp_view *tv)
 {
-    if (st->cfg.invalid_ratelimit_us && ((tv->flags & SYNACK_SYN) || tv->payload_len == 0)) {
+    if (!MUTANT_OFF(oow_ack_ratelimit) && st->cfg.invalid_ratelimit_us && ((tv->flags & SYNACK_SYN) || tv->payload_len == 0)) {
         if (t->oow_last && st->now - t->oow_last < st->cfg.invalid_ratelimit_us) {
             CNT(st, tcp_oow_acks_limited);
             return;
@@ -138,7 +139,7 @@ static void synsent_input(struct synack_stack *st, struct tcb *t, const struct i
         t->max_snd_wnd = t->snd_wnd;
         t->snd_wl1 = tv->seq;
         t->snd_wl2 = tv->ack;
-        if (!t->syn_rexmit) synack__rto_sample(st, t, st->now - t->rtt_start);
+        if (!t->syn_rexmit || MUTANT_OFF(karn_syn)) synack__rto_sample(st, t, st->now - t->rtt_start);
         else if (t->rto < 3000000) t->rto = 3000000;   /* RFC 6298 §5.7: SYN was retransmitted */
         synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv SYN-ACK");
         synack__tcp_established(st, t);
@@ -211,8 +212,8 @@ static int synrcvd_ack(struct synack_stack *st, struct tcb *t, const struct ip4_
     } else {
         CNT(st, tcp_connected);
     }
-    if (!t->syn_rexmit && t->rexmt_count == 0) synack__rto_sample(st, t, st->now - t->rtt_start);
-    else if (t->syn_rexmit && t->rto < 3000000) t->rto = 3000000;  /* RFC 6298 §5.7 */
+    if ((!t->syn_rexmit && t->rexmt_count == 0) || MUTANT_OFF(karn_syn)) synack__rto_sample(st, t, st->now - t->rtt_start);
+    else if (t->syn_rexmit && t->rto < 3000000 && !MUTANT_OFF(karn_syn)) t->rto = 3000000;  /* RFC 6298 §5.7 */
     synack__tcp_set_state(st, t, SYNACK_ESTABLISHED, "rcv ACK");
     synack__tcp_established(st, t);
     t->snd_wnd = (uint32_t)tv->window << t->snd_wscale;
@@ -230,7 +231,7 @@ static void rexmit_hole(struct synack_stack *st, struct tcb *t, int newreno)
 {
     uint32_t from = seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt - t->snd_una : 0, start, len;
     int n;
-    if (t->sacked.n && reass_next_gap(&t->sacked, from, &start, &len)) {
+    if (!MUTANT_OFF(sack_hole_rexmit) && t->sacked.n && reass_next_gap(&t->sacked, from, &start, &len)) {
         if (len > t->snd_mss) len = t->snd_mss;
         n = synack__tcp_send_data(st, t, t->snd_una + start, len, SYNACK_SD_REXMIT);
         if (n > 0) t->high_rxt = t->snd_una + start + (uint32_t)n;
@@ -254,7 +255,7 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
     t->persist_probes = 0;              /* the peer answers (Linux resets probes_out likewise) */
     /* RFC 2018 §4 / RFC 6675 §4: record SACKed ranges (only plausible ones: above SND.UNA and
      * not beyond what was sent). They steer retransmissions; they never free send buffer. */
-    if (t->sack_ok) {
+    if (t->sack_ok && !MUTANT_OFF(sack_scoreboard)) {
         for (unsigned i = 0; i < tv->opts.nsack; i++) {
             uint32_t l = tv->opts.sack[i][0], r = tv->opts.sack[i][1];
             if (seq_lt(l, r) && seq_gt(l, t->snd_una) && seq_leq(r, t->snd_max))
@@ -266,15 +267,15 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
          * TSval older than the retransmission's, so it answers the original: the retransmission
          * was spurious (reordering or a late ACK). RFC 4015 response: restore the window, and
          * after a timeout do not send again what is in flight. */
-        if (tv->opts.has_ts && tv->opts.tsecr && seq_lt(tv->opts.tsecr, t->undo_tsval)) {
+        if (!MUTANT_OFF(eifel) && tv->opts.has_ts && tv->opts.tsecr && seq_lt(tv->opts.tsecr, t->undo_tsval)) {
             CNT(st, tcp_spurious_rexmit);
             if (t->cwnd < t->prior_cwnd) t->cwnd = t->prior_cwnd;
             if (t->ssthresh < t->prior_ssthresh) t->ssthresh = t->prior_ssthresh;
             t->in_recovery = 0;
             t->dupacks = 0;
             t->recover = t->snd_una;        /* the episode never happened: allow a new one */
-            if (t->undo == 2 && seq_lt(t->snd_nxt, t->snd_max)) t->snd_nxt = t->snd_max;
-            if (t->undo == 1 && t->dupthresh < 15) t->dupthresh++;  /* reordering: be patient */
+            if (t->undo == 2 && seq_lt(t->snd_nxt, t->snd_max) && !MUTANT_OFF(eifel_rto_response)) t->snd_nxt = t->snd_max;
+            if (t->undo == 1 && t->dupthresh < 15 && !MUTANT_OFF(dupthresh_adapt)) t->dupthresh++;  /* reordering: be patient */
         }
         t->undo = 0;
     }
@@ -290,7 +291,7 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
             t->rtt_timing = 0;
         }
         if (t->in_recovery) {
-            if (seq_geq(ack, t->recover)) {         /* full ACK: leave recovery */
+            if (seq_geq(ack, t->recover) || MUTANT_OFF(newreno_partial_ack)) {  /* full ACK: leave recovery */
                 t->in_recovery = 0;
                 t->cwnd = t->ssthresh;
             } else {                                /* partial ACK: resend the next hole */
@@ -300,7 +301,7 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
                 t->cwnd = t->cwnd > acked ? t->cwnd - acked + mss : mss;
                 acked = 0;                          /* the scoreboard is already rebased */
             }
-        } else if (t->cwnd < t->ssthresh) {
+        } else if (t->cwnd < t->ssthresh || MUTANT_OFF(congestion_avoidance)) {
             /* Slow start with byte counting (RFC 3465): grow by what this ACK acknowledges.
              * RFC 3465 caps it at L = 2*SMSS per ACK; like Linux we do not cap (below
              * ssthresh), so that stretch ACKs from GRO/LRO receivers do not slow it down. */
@@ -331,17 +332,18 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
          * three duplicates can never come. */
         uint32_t flight_segs = (t->snd_max - t->snd_una + mss - 1) / mss;
         unsigned thresh = t->dupthresh;
-        if (flight_segs < 4 && synack__tcp_snd_buffered(st, t) <= t->snd_max - synack__tcp_data_start(t))
+        if (!MUTANT_OFF(early_retransmit) && flight_segs < 4 && synack__tcp_snd_buffered(st, t) <= t->snd_max - synack__tcp_data_start(t))
             thresh = flight_segs > 1 ? flight_segs - 1 : 1;
         /* RFC 8985 §7.4: the ACK of a tail loss probe that SACKs the tail shows that what was
          * sent before it (an RTT and more earlier) is lost: recover now. */
-        if (t->tlp_sent && t->sacked.n) thresh = 1;
+        if (!MUTANT_OFF(tlp_recovery) && t->tlp_sent && t->sacked.n) thresh = 1;
         t->dupacks++;
         /* RFC 6582 §3.2 asks that the ACK cover *more than* recover; we allow ACK == recover,
          * a deliberate deviation: with the strict test, 10 MiB at 10% loss took 49-100 s of
          * virtual time instead of 28-68 s (tests/unit/test_transfer.c, XFER_VERBOSE=1), since
          * a loss right at the old SND.MAX then waits for a timeout. */
-        if (t->dupacks >= thresh && !t->in_recovery && seq_gt(ack, t->recover - 1)) {
+        if (!MUTANT_OFF(fast_retransmit) && t->dupacks >= thresh && !t->in_recovery &&
+            (seq_gt(ack, t->recover - 1) || MUTANT_OFF(newreno_recover_guard))) {
             uint32_t flight = t->snd_max - t->snd_una;
             if (t->ts_ok) {                 /* remember the window, to undo if spurious */
                 t->undo = 1;
@@ -349,11 +351,11 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
                 t->prior_cwnd = t->cwnd;
                 t->prior_ssthresh = t->ssthresh;
             }
-            t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
-            t->cwnd = t->ssthresh + 3 * mss;
+            if (!MUTANT_OFF(loss_cwnd_reduction)) t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+            if (!MUTANT_OFF(loss_cwnd_reduction)) t->cwnd = t->ssthresh + 3 * mss;
             t->in_recovery = 1;
             t->recover = t->snd_max;
-            t->rtt_timing = 0;
+            if (!MUTANT_OFF(karn)) t->rtt_timing = 0;
             t->high_rxt = t->snd_una;
             CNT(st, tcp_fast_rexmit);
             rexmit_hole(st, t, 1);
@@ -367,10 +369,10 @@ static void ack_process(struct synack_stack *st, struct tcb *t, const struct tcp
     }
     /* RFC 9293 §3.8.6.1 (MUST-36/37): a peer that keeps answering with a zero window is alive;
      * its window, not a lost segment, holds our data back, so retries must not run out. */
-    if (wnd == 0 && ack == t->snd_una && t->snd_una != t->snd_max) t->rexmt_count = 0;
+    if (!MUTANT_OFF(zero_window_alive) && wnd == 0 && ack == t->snd_una && t->snd_una != t->snd_max) t->rexmt_count = 0;
 
     /* Window update: RFC 9293 §3.10.7.4 fifth (SND.WL1/SND.WL2 rule). */
-    if (seq_lt(t->snd_wl1, tv->seq) || (t->snd_wl1 == tv->seq && seq_leq(t->snd_wl2, ack))) {
+    if (MUTANT_OFF(wnd_update_rule) || seq_lt(t->snd_wl1, tv->seq) || (t->snd_wl1 == tv->seq && seq_leq(t->snd_wl2, ack))) {
         if (wnd > t->snd_wnd) synack__tcp_mark_dirty(st, t);
         t->snd_wnd = wnd;
         if (wnd > t->max_snd_wnd) t->max_snd_wnd = wnd;
@@ -403,7 +405,8 @@ static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, c
          * most delack_us and ACK at least every second full-sized segment (RFC 1122 4.2.3.2).
          * A segment longer than our MSS is several coalesced by the link (TUN with offloads:
          * GRO): it counts as the second, as Linux's __tcp_ack_snd_check sees it. */
-        if (had_holes || t->ack_pending || t->quickack || len > t->rcv_mss) {
+        if ((had_holes && !MUTANT_OFF(ack_hole_fill)) || (t->ack_pending && !MUTANT_OFF(ack_every_second)) ||
+            (t->quickack && !MUTANT_OFF(quickack)) || len > t->rcv_mss || MUTANT_OFF(delayed_ack)) {
             if (t->quickack) t->quickack--;
             synack__tcp_send_ack(st, t);
         } else {
@@ -418,7 +421,7 @@ static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, c
             uint8_t n = 0;
             uint32_t keep[4];
             keep[n++] = seq;
-            for (unsigned i = 0; i < t->sack_mru_n && n < 4; i++) {
+            for (unsigned i = 0; i < t->sack_mru_n && n < 4 && !MUTANT_OFF(sack_block_order); i++) {
                 uint32_t o = t->sack_mru[i] - t->rcv_nxt, so = seq - t->rcv_nxt;
                 int same = 0;
                 for (unsigned r = 0; r < b->reass.n; r++)
@@ -438,6 +441,7 @@ static void text_process(struct synack_stack *st, struct tcb *t, uint32_t seq, c
  * when its sequence number is beyond the old RCV.NXT. */
 static int timewait_new_syn_ok(const struct tcb *t, const struct tcp_view *tv)
 {
+    if (MUTANT_OFF(rfc6191_reuse)) return 0;
     if (t->ts_ok && tv->opts.has_ts) return seq_gt(tv->opts.tsval, t->ts_recent);
     return seq_gt(tv->seq, t->rcv_nxt);
 }
@@ -468,7 +472,8 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
             synack__tcp_close_conn(st, t, 0, "new SYN in TIME_WAIT");
             CNT(st, tcp_timewait_recycled);
             synack__syncache_syn(st, l, ip, tv,
-                                 synack__tuple_hash(st, ip->dst, tv->dport, ip->src, tv->sport), &floor);
+                                 synack__tuple_hash(st, ip->dst, tv->dport, ip->src, tv->sport),
+                                 MUTANT_OFF(rfc6191_isn_floor) ? NULL : &floor);
             return;
         }
     }
@@ -477,10 +482,11 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
      * of slack, and exempt a "disordered" pure duplicate ACK (overtaken by a newer one on the
      * way; tcp_disordered_ack): it carries nothing PAWS protects, and dropping it would cost
      * the ACK clock and the duplicate-ACK count under reordering. */
-    if (t->ts_ok && tv->opts.has_ts && !(f & SYNACK_RST) && seq_lt(tv->opts.tsval, t->ts_recent - 1) &&
+    if (!MUTANT_OFF(paws) && t->ts_ok && tv->opts.has_ts && !(f & SYNACK_RST) && seq_lt(tv->opts.tsval, t->ts_recent - 1) &&
         st->now - t->ts_recent_age < PAWS_IDLE_US &&
         !(len == 0 && (f & (SYNACK_SYN | SYNACK_FIN | SYNACK_ACK)) == SYNACK_ACK && seq == t->rcv_nxt &&
-          tv->ack == t->snd_una && (int64_t)(t->ts_recent - tv->opts.tsval) * 1000 <= t->rto)) {
+          tv->ack == t->snd_una && (int64_t)(t->ts_recent - tv->opts.tsval) * 1000 <= t->rto &&
+          !MUTANT_OFF(paws_dup_ack_exempt))) {
         CNT(st, tcp_drop_paws);
         send_oow_ack(st, t, tv);
         return;
@@ -507,7 +513,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         if (!ok) {
             CNT(st, tcp_drop_out_of_window);
             if (f & SYNACK_RST) { CNT(st, tcp_rst_in); CNT(st, tcp_rst_ignored); return; }
-            if (t->state == SYNACK_TIME_WAIT && fin) {
+            if (t->state == SYNACK_TIME_WAIT && fin && !MUTANT_OFF(timewait_reack)) {
                 /* A retransmitted FIN: ACK it again and restart the 2MSL timer (§3.10.7.4
                  * eighth, TIME-WAIT). */
                 CNT(st, tcp_timewait_reacks);
@@ -518,7 +524,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
             return;
         }
     }
-    synack__tcp_learn_l2(st, t);            /* the segment is acceptable: note where it came from */
+    if (!MUTANT_OFF(eth_conn_l2)) synack__tcp_learn_l2(st, t);   /* acceptable: note where it came from */
     /* Trim to the window: what precedes RCV.NXT was received before; what follows the right
      * edge is dropped (and the FIN with it). */
     if (seq_lt(seq, t->rcv_nxt)) {
@@ -542,7 +548,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
      * a challenge ACK). */
     if (f & SYNACK_RST) {
         CNT(st, tcp_rst_in);
-        if (seq != t->rcv_nxt) { send_challenge_ack(st, t); return; }
+        if (seq != t->rcv_nxt && !MUTANT_OFF(challenge_ack_rst)) { send_challenge_ack(st, t); return; }
         switch (t->state) {
         case SYNACK_SYN_RCVD:
             if (t->passive) synack__tcp_close_conn(st, t, 0, "rcv RST");  /* back to LISTEN */
@@ -554,6 +560,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
             return;
         case SYNACK_TIME_WAIT:
             /* RFC 1337: a RST must not end TIME-WAIT early (TIME-WAIT assassination). */
+            if (MUTANT_OFF(rfc1337)) { synack__tcp_close_conn(st, t, 0, "rcv RST"); return; }
             CNT(st, tcp_rst_ignored);
             return;
         default: /* CLOSING, LAST_ACK */
@@ -570,7 +577,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
             return;
         }
         /* RFC 5961 §4.2 (RFC 9293 §3.10.7.4 fourth): challenge ACK, whatever the sequence. */
-        send_challenge_ack(st, t);
+        if (!MUTANT_OFF(challenge_ack_syn)) send_challenge_ack(st, t);
         return;
     }
 
@@ -578,7 +585,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
     if (!(f & SYNACK_ACK)) return;
     if (t->state == SYNACK_SYN_RCVD && synrcvd_ack(st, t, ip, tv) < 0) return;
     /* RFC 5961 §5.2: acceptable iff SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
-    if (seq_gt(tv->ack, t->snd_max) || seq_lt(tv->ack, t->snd_una - t->max_snd_wnd)) {
+    if (seq_gt(tv->ack, t->snd_max) || (seq_lt(tv->ack, t->snd_una - t->max_snd_wnd) && !MUTANT_OFF(challenge_ack_bad_ack))) {
         CNT(st, tcp_drop_bad_ack);
         send_challenge_ack(st, t);
         return;
@@ -596,7 +603,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
         case SYNACK_FIN_WAIT_1:
             synack__tcp_set_state(st, t, SYNACK_FIN_WAIT_2, "rcv ACK of FIN");
             synack__timer_set(st, t, TT_REXMT, SYNACK_TIME_NEVER);
-            if (!t->user_open)              /* orphaned: do not wait for ever (Linux) */
+            if (!t->user_open && !MUTANT_OFF(finwait2_timeout))    /* orphaned: do not wait for ever (Linux) */
                 synack__timer_set(st, t, TT_2MSL, st->now + st->cfg.fin_wait2_timeout_us);
             break;
         case SYNACK_CLOSING:
@@ -611,7 +618,7 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
     }
     if (t->state == SYNACK_TIME_WAIT) {
         /* Only a retransmitted FIN can arrive here: ACK it, restart 2MSL. */
-        if (fin) {
+        if (fin && !MUTANT_OFF(timewait_reack)) {
             CNT(st, tcp_timewait_reacks);
             synack__tcp_send_ack(st, t);
             synack__timer_set(st, t, TT_2MSL, st->now + 2 * st->cfg.msl_us);
@@ -666,7 +673,7 @@ void synack__tcp_input(struct synack_stack *st, const struct ip4_view *ip)
     synack__trace_seg(st, SYNACK_DIR_IN, ip->src, ip->dst, &tv);
     /* SYN with RST or FIN is nonsense; FreeBSD and Linux drop it too. Also drop segments from
      * or to port 0, and from broadcast/multicast/unspecified sources (RFC 1122 4.2.3.10). */
-    if (((tv.flags & SYNACK_SYN) && (tv.flags & (SYNACK_RST | SYNACK_FIN))) || tv.sport == 0 ||
+    if (((tv.flags & SYNACK_SYN) && (tv.flags & (SYNACK_RST | SYNACK_FIN)) && !MUTANT_OFF(syn_flags_drop)) || tv.sport == 0 ||
         tv.dport == 0 || ip->src == 0 || ip->src == 0xffffffffu || (ip->src >> 28) == 0xe) {
         CNT(st, tcp_drop_bad_flags);
         return;

@@ -8,6 +8,7 @@
  * Every segment goes through emit_segment(), which adds options (MSS, window scale,
  * SACK-permitted, timestamps, SACK blocks), computes the advertised window and traces it. */
 #include "stack.h"
+#include "mutants.h"
 #include <string.h>
 
 uint32_t synack__tcp_rcv_window(const struct synack_stack *st, const struct tcb *t)
@@ -45,9 +46,9 @@ static uint16_t window_field(struct synack_stack *st, struct tcb *t, int syn)
     edge = t->rcv_nxt + wnd;
     if (b && seq_gt(edge, cur_edge)) {
         uint32_t step = b->rcv.cap / 2 < t->rcv_mss ? b->rcv.cap / 2 : t->rcv_mss;
-        if (edge - cur_edge < step) edge = cur_edge;   /* also keeps a zero window closed */
+        if (edge - cur_edge < step && !MUTANT_OFF(sws_receiver)) edge = cur_edge;   /* also keeps a zero window closed */
     }
-    if (seq_lt(edge, cur_edge)) edge = cur_edge;            /* do not shrink */
+    if (seq_lt(edge, cur_edge) && !MUTANT_OFF(window_no_shrink)) edge = cur_edge;   /* do not shrink */
     wnd = edge - t->rcv_nxt;
     if (t->ws_ok) {
         uint32_t field = wnd >> t->rcv_wscale;
@@ -120,7 +121,7 @@ static int emit_segment(struct synack_stack *st, struct tcb *t, uint32_t seq, ui
              * hears of every range; then the others from the lowest. */
             unsigned maxb = o.has_ts ? 3 : 4;
             uint32_t mask = 0;                  /* ranges already reported in this ACK */
-            for (unsigned m = 0; m < t->sack_mru_n && o.nsack < maxb; m++) {
+            for (unsigned m = 0; m < t->sack_mru_n && o.nsack < maxb && !MUTANT_OFF(sack_block_order); m++) {
                 uint32_t off = t->sack_mru[m] - t->rcv_nxt;
                 for (unsigned i = 0; i < b->reass.n; i++) {
                     if (off >= b->reass.start[i] && off < b->reass.end[i] && !(mask & (1u << i))) {
@@ -245,7 +246,7 @@ void synack__tcp_send_rst_for(struct synack_stack *st, uint32_t laddr, uint32_t 
     if (tv->flags & SYNACK_RST) return;
     /* Like FreeBSD's badport_bandlim: a flood of segments to closed ports (or of stray ACKs)
      * gets at most rst_ratelimit_per_s RSTs a second in all, a burst of one second's worth. */
-    if (st->cfg.rst_ratelimit_per_s &&
+    if (!MUTANT_OFF(rst_ratelimit) && st->cfg.rst_ratelimit_per_s &&
         !synack__bucket_take(st, &st->rst_bucket, st->cfg.rst_ratelimit_per_s, st->cfg.rst_ratelimit_per_s)) {
         CNT(st, tcp_rst_ratelimited);
         return;
@@ -290,9 +291,9 @@ static uint32_t min32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 static int held_back(const struct tcb *t, uint32_t len, uint32_t unsent, uint32_t inflight, int fin_turn,
                      uint32_t room)
 {
-    if (len < t->snd_mss && inflight && !fin_turn && room < t->snd_mss) return 1;
-    if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2 && inflight) return 1;
-    return !t->nodelay && len < t->snd_mss && inflight && !fin_turn;
+    if (len < t->snd_mss && inflight && !fin_turn && room < t->snd_mss && !MUTANT_OFF(sws_sender_room)) return 1;
+    if (len < t->snd_mss && len < unsent && len < t->max_snd_wnd / 2 && inflight && !MUTANT_OFF(sws_sender_half_window)) return 1;
+    return !t->nodelay && len < t->snd_mss && inflight && !fin_turn && !MUTANT_OFF(nagle);
 }
 
 /* Would the output loop send another data segment right after this one (with this one in
@@ -320,11 +321,11 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         inflight = t->snd_nxt - t->snd_una;
         /* RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new
          * segment out beyond cwnd, so that a small window can still draw three duplicates. */
-        wnd = min32(t->snd_wnd, t->cwnd + (!t->in_recovery && t->dupacks < t->dupthresh ? t->dupacks * t->snd_mss : 0));
+        wnd = min32(t->snd_wnd, t->cwnd + (!t->in_recovery && t->dupacks < t->dupthresh && !MUTANT_OFF(limited_transmit) ? t->dupacks * t->snd_mss : 0));
         usable = wnd > inflight ? wnd - inflight : 0;
         len = min32(min32(unsent, usable), t->snd_mss);
         /* Going back after a timeout: skip what the peer SACKed, and stop short of it. */
-        if (t->sacked.n && seq_lt(t->snd_nxt, t->snd_max)) {
+        if (t->sacked.n && seq_lt(t->snd_nxt, t->snd_max) && !MUTANT_OFF(rto_sack_skip)) {
             uint32_t off = t->snd_nxt - t->snd_una, gs, gl;
             if (!reass_next_gap(&t->sacked, off, &gs, &gl)) {
                 if (off < t->sacked.end[t->sacked.n - 1]) { t->snd_nxt = t->snd_una + t->sacked.end[t->sacked.n - 1]; continue; }
@@ -364,7 +365,7 @@ void synack__tcp_output(struct synack_stack *st, struct tcb *t)
         if (t->ack_pending) synack__tcp_send_ack(st, t);
     }
     /* Zero window with data waiting and nothing in flight: the persist timer probes. */
-    if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una &&
+    if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una && !MUTANT_OFF(persist) &&
         (b->snd.len > t->snd_nxt - synack__tcp_data_start(t) ||
          (t->fin_queued && !seq_gt(t->snd_nxt, t->fin_seq)))) {
         if (t->timer[TT_PERSIST] == SYNACK_TIME_NEVER && t->timer[TT_REXMT] == SYNACK_TIME_NEVER) {

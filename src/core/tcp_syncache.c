@@ -54,6 +54,7 @@
  * SYN-RECEIVED processing), RFC 7323 §3 (timestamps), FreeBSD tcp_syncache.c (syncache,
  * cookie layout), Linux net/ipv4/syncookies.c (msstab, options in TSval). */
 #include "stack.h"
+#include "mutants.h"
 #include "siphash.h"
 #include <string.h>
 
@@ -497,7 +498,7 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
      * free, even in always mode, so that its ISN can be placed above the old connection's
      * (RFC 6191); only with the cache full does it get a cookie, as in Linux. */
     if ((st->cfg.syncookies == SYNACK_SYNCOOKIES_ALWAYS && !(isn_floor && !listener_full(st, l, h))) ||
-        (listener_full(st, l, h) && st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO)) {
+        (listener_full(st, l, h) && st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO && !MUTANT_OFF(syncookies))) {
         if (st->cfg.syncookies == SYNACK_SYNCOOKIES_AUTO) CNT(st, tcp_syncache_overflow);
         cookie_send(st, l, ip, tv);
         return;
@@ -550,12 +551,13 @@ void synack__syncache_syn(struct synack_stack *st, struct tcb *l, const struct i
  * connection ends, instead of completing a handshake and then being reset on its first byte. */
 static int child_resources(struct synack_stack *st, uint32_t raddr)
 {
-    if (st->cfg.per_source_limit && st->src_conns[src_bucket(st, raddr)] >= st->cfg.per_source_limit) {
+    if (st->cfg.per_source_limit && st->src_conns[src_bucket(st, raddr)] >= st->cfg.per_source_limit &&
+        !MUTANT_OFF(per_source_limit)) {
         CNT(st, tcp_source_limited);
         return 0;
     }
-    if (st->free_tcb < 0) synack__timewait_recycle(st);
-    if (st->free_tcb >= 0 && st->free_buf >= 0) return 1;
+    if (st->free_tcb < 0 && !MUTANT_OFF(timewait_recycle)) synack__timewait_recycle(st);
+    if ((st->free_tcb >= 0 && st->free_buf >= 0) || MUTANT_OFF(admission_control)) return 1;
     CNT(st, tcp_admission_deferred);
     return 0;
 }
@@ -650,7 +652,7 @@ void synack__syncache_timers(struct synack_stack *st, synack_time_us now)
     for (unsigned l = 0; l <= maxl; l++) {
         while (sc->head[l] != SC_NONE && sc->e[sc->head[l]].deadline <= now) {
             struct sc_entry *e = &sc->e[sc->head[l]];
-            if (e->rexmits >= maxl) {
+            if (e->rexmits >= maxl || MUTANT_OFF(syncache_rexmit)) {
                 CNT(st, tcp_half_open_expired);
                 sc_trace_state(st, SYNACK_SYN_RCVD, SYNACK_CLOSED, "SYN-ACK retries exhausted");
                 sc_remove(st, e, 1);

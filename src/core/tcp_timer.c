@@ -7,6 +7,7 @@
  * RFCs: 6298 (RTO: SRTT, RTTVAR, Karn's rule, backoff), 9293 §3.8.1 and §3.8.6.1 (persist),
  * 1122 4.2.3.2 (delayed ACK), 9293 §3.10.8 (timeouts: user, retransmission, TIME-WAIT). */
 #include "stack.h"
+#include "mutants.h"
 
 /* ---- the heap ---- */
 
@@ -94,6 +95,7 @@ void synack__timers_clear(struct synack_stack *st, struct tcb *t)
 /* RFC 6298 §2.2-2.3 with alpha = 1/8, beta = 1/4, G = 1 µs clock granularity, K = 4. */
 void synack__rto_sample(struct synack_stack *st, struct tcb *t, synack_time_us r)
 {
+    if (MUTANT_OFF(rtt_estimator)) return;
     if (r < 1) r = 1;
     if (t->srtt == 0) {                     /* §2.2: first measurement */
         t->srtt = r;
@@ -123,7 +125,7 @@ synack_time_us synack__rto_backoff(struct synack_stack *st, struct tcb *t)
  * the loss) and an RTT sample, and are not sent during recovery or after a timeout. */
 static int tlp_pto(const struct tcb *t, synack_time_us *pto)
 {
-    if (!t->sack_ok || !t->srtt || t->in_recovery || t->tlp_sent || t->rexmt_count) return 0;
+    if (MUTANT_OFF(tlp) || !t->sack_ok || !t->srtt || t->in_recovery || t->tlp_sent || t->rexmt_count) return 0;
     *pto = 2 * t->srtt + (t->snd_max - t->snd_una <= t->snd_mss ? 200000 : 2000);
     return 1;
 }
@@ -173,7 +175,7 @@ static void tail_loss_probe(struct synack_stack *st, struct tcb *t)
         uint32_t end = t->fin_queued && seq_gt(t->snd_max, t->fin_seq) ? t->fin_seq : t->snd_max;
         uint32_t avail = seq_gt(end, ds) ? end - ds : 0;
         uint32_t len = t->fin_bare && end == t->fin_seq ? 0 : avail < t->snd_mss ? avail : t->snd_mss;
-        t->rtt_timing = 0;                  /* Karn: the probe is a retransmission */
+        if (!MUTANT_OFF(karn)) t->rtt_timing = 0;   /* Karn: the probe is a retransmission */
         synack__tcp_send_data(st, t, end - len, len, SYNACK_SD_REXMIT);
     }
     t->rto_at = st->now + t->rto;
@@ -219,8 +221,8 @@ static void rexmt_expired(struct synack_stack *st, struct tcb *t)
         return;
     }
     t->rexmt_count++;
-    synack__rto_backoff(st, t);             /* RFC 6298 §5.5 */
-    t->rtt_timing = 0;                      /* Karn: no sample from a retransmitted segment */
+    if (!MUTANT_OFF(rto_backoff)) synack__rto_backoff(st, t);   /* RFC 6298 §5.5 */
+    if (!MUTANT_OFF(karn)) t->rtt_timing = 0;   /* Karn: no sample from a retransmitted segment */
     if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RCVD) {
         t->syn_rexmit = 1;
         if (t->state == SYNACK_SYN_RCVD) CNT(st, tcp_synack_rexmit);
@@ -239,15 +241,15 @@ static void rexmt_expired(struct synack_stack *st, struct tcb *t)
             t->prior_cwnd = t->in_recovery ? t->prior_cwnd : t->cwnd;
             t->prior_ssthresh = t->ssthresh;
         }
-        t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
-        t->cwnd = mss;
+        if (!MUTANT_OFF(rto_cwnd_collapse)) t->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+        if (!MUTANT_OFF(rto_cwnd_collapse)) t->cwnd = mss;
         t->dupacks = 0;
         t->in_recovery = 0;
         t->recover = t->snd_max;
         t->high_rxt = t->snd_una;
         /* RFC 2018 §8: a receiver may renege on SACKed data. We keep the scoreboard for the
          * first timeout (like Linux) and forget it when timeouts repeat. */
-        if (t->rexmt_count > 1) t->sacked.n = 0;
+        if (t->rexmt_count > 1 && !MUTANT_OFF(sack_reneging)) t->sacked.n = 0;
     }
     t->snd_nxt = t->snd_una;
     synack__timer_set(st, t, TT_REXMT, SYNACK_TIME_NEVER);
@@ -266,9 +268,9 @@ static void persist_expired(struct synack_stack *st, struct tcb *t)
      * its window. Bounds, as Linux's tcp_probe_timer has them: a peer that stops answering
      * gets data_retries probes; an orphan (no user left to wait for it) orphan_retries in all;
      * TCP_USER_TIMEOUT bounds the time the window may stay closed. */
-    if (t->persist_probes >= st->cfg.data_retries ||
+    if (!MUTANT_OFF(persist_bounds) && (t->persist_probes >= st->cfg.data_retries ||
         (!t->user_open && t->persist_total >= st->cfg.orphan_retries) ||
-        (t->user_timeout_us && st->now - t->persist_since >= t->user_timeout_us)) {
+        (t->user_timeout_us && st->now - t->persist_since >= t->user_timeout_us))) {
         CNT(st, tcp_persist_timeouts);
         give_up(st, t, "zero-window probes exhausted");
         return;
