@@ -45,10 +45,10 @@ struct app {
     enum app_result (*step)(struct app_ctx *ax, void *c, int h, int ev);
     /* When the app next needs step() without network events (SYNACK_TIME_NEVER: never). */
     synack_time_us (*deadline)(struct app_ctx *ax, void *c);
-    /* Since when the connection has been waiting on its peer with nothing of its own under
-     * way (http: the start of the wait for a request; the others: the last byte moved), or
-     * SYNACK_TIME_NEVER when it is busy (a response under way): under pressure, serve
-     * reclaims the oldest first. */
+    /* Since when the connection has made no progress of its own (http: the start of the wait
+     * for a request, or the last byte of a response sent; the others: the last byte moved),
+     * or SYNACK_TIME_NEVER when it must not be reclaimed: under pressure, serve reclaims the
+     * oldest first. */
     synack_time_us (*idle_since)(struct app_ctx *ax, void *c);
 };
 

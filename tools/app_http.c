@@ -529,12 +529,14 @@ static synack_time_us http_deadline(struct app_ctx *ax, void *p)
     return c->skip ? c->last + ax->idle_timeout : c->req_start + ax->header_timeout;
 }
 
+/* Waiting for a request: since the wait began (bytes trickling in do not count); a request
+ * body or a response under way: since a byte last moved (a reader whose window stays closed
+ * ages; one that reads does not). */
 static synack_time_us http_idle_since(struct app_ctx *ax, void *p)
 {
     struct http *c = p;
     (void)ax;
-    if (c->responding) return SYNACK_TIME_NEVER;
-    return c->skip ? c->last : c->req_start;
+    return c->responding || c->skip ? c->last : c->req_start;
 }
 
 const struct app app_http = {"http", http_init, http_new, http_free, http_step, http_deadline,

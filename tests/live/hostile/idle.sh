@@ -9,7 +9,9 @@
 # that the per-source limit is not what stops them), reopened 0.5 s after the server ends one
 # (tests/live/hostile/attack.py idle), for IDLE_SECS (20 s). Legitimate curls from 10.77.22.1
 # meanwhile. Passes when every curl got its 200 and the defences acted (header deadlines,
-# deferred handshakes, reclaims). serve's peak memory (VmHWM) is printed.
+# deferred handshakes, reclaims). serve's peak memory (VmHWM) is printed. For measurements:
+# IDLE_CONNS, IDLE_SOURCES (20; 50 connections each at 1,000), IDLE_SECS, and IDLE_MODE=slowloris
+# (one header byte every 3 s instead of silence).
 # Then, with the attackers' connections open, the TUN is deleted: serve must exit non-zero
 # within 1 s (the idle and mid-transfer cases are in tests/live/serve_tap.sh, a deleted veth
 # under --xdp in tests/live/serve_xdp.sh).
@@ -30,7 +32,7 @@ serve_start 10.77.22 --port 80 --app http --root "$W" ${IDLE_SERVE_ARGS:-}
 ns_addrs "$SERVE_TUN" 10.77.22 11 $((10 + NSRC)) || { fail "attacker addresses"; exit 1; }
 srcs=$(i=11; while [ $i -le $((10 + NSRC)) ]; do printf '10.77.22.%d,' $i; i=$((i + 1)); done)
 
-ns timeout $((IDLE_SECS + 15)) python3 "$ATTACK" idle --to "$SERVE_ADDR:80" --conns "$IDLE_CONNS" \
+ns timeout $((IDLE_SECS + 15)) python3 "$ATTACK" "${IDLE_MODE:-idle}" --to "$SERVE_ADDR:80" --conns "$IDLE_CONNS" \
     --from "${srcs%,}" --duration $((IDLE_SECS + 3)) >"$TMP/attack.out" 2>&1 &
 AP=$!
 bg_track $AP
@@ -57,9 +59,9 @@ rc=$(counter serve_reclaimed)
 nm=$(counter tcp_drop_no_memory)
 figs="curls $LEGIT_OK/$LEGIT_N ok (slowest ${LEGIT_MAX}s); attacker: $att; serve_header_timeouts $ht, serve_reclaimed $rc, tcp_admission_deferred $ad, tcp_drop_no_memory $nm; serve VmRSS ${SERVE_RSS_KB} KiB, VmHWM ${SERVE_HWM_KB} KiB"
 if legit_ok && [ $((ht + rc)) -gt 0 ] && [ "$ad" -gt 0 ] && [ "$nm" = 0 ]; then
-    pass "$IDLE_CONNS idle connections for ${IDLE_SECS}s against the default limits: $figs"
+    pass "$IDLE_CONNS ${IDLE_MODE:-idle} connections for ${IDLE_SECS}s against the default limits: $figs"
 else
-    fail "$IDLE_CONNS idle connections: $figs"
+    fail "$IDLE_CONNS ${IDLE_MODE:-idle} connections: $figs"
     sort "$TMP/legit.err" 2>/dev/null | uniq -c | head -n 5
 fi
 live_finish

@@ -9,7 +9,7 @@
 # closed. Legitimate curls from 10.77.23.1 meanwhile. Passes when every curl got its 200 and
 # every reader was dropped by the send timeout (SYNACK_TCP_USER_TIMEOUT: serve_send_timeouts,
 # tcp_persist_timeouts) within the timeout plus a few seconds; serve's memory with the
-# readers stuck is printed.
+# readers stuck is printed. For measurements: ZW_CONNS, ZW_SOURCES (4), ZW_TIMEOUT.
 NAME=hostile_zerowin
 TAG=zw
 . tests/live/lib.sh
@@ -25,11 +25,13 @@ W=$TMP/www
 mkdir -p "$W" && echo "<html>hello</html>" >"$W/index.html" && truncate -s 64M "$W/big.bin" ||
     { fail "mkdir"; exit 1; }
 serve_start 10.77.23 --port 80 --app http --root "$W" --send-timeout "$ZW_TIMEOUT"
-ns_addrs "$SERVE_TUN" 10.77.23 11 14 || { fail "reader addresses"; exit 1; }
+NSRC=${ZW_SOURCES:-4}
+ns_addrs "$SERVE_TUN" 10.77.23 11 $((10 + NSRC)) || { fail "reader addresses"; exit 1; }
+srcs=$(i=11; while [ $i -le $((10 + NSRC)) ]; do printf '10.77.23.%d,' $i; i=$((i + 1)); done)
 
 legit_start "http://$SERVE_ADDR/index.html"
 ns timeout $((ZW_SECS + 10)) python3 "$ATTACK" zerowin --to "$SERVE_ADDR:80" --conns "$ZW_CONNS" \
-    --path /big.bin --from 10.77.23.11,10.77.23.12,10.77.23.13,10.77.23.14 \
+    --path /big.bin --from "${srcs%,}" \
     --duration "$ZW_SECS" >"$TMP/attack.out" 2>&1 &
 AP=$!
 bg_track $AP
