@@ -96,6 +96,10 @@ wait_until() {
 # $TMP/serve.out, its stderr to $TMP/serve.err. Waits until it listens; 1 if it did not.
 serve_run() {
     _sns=$1; shift
+    # Emptied first: the redirection below happens in the background, and until it does the
+    # previous serve's ' app on ' line would pass the wait at once (before the device exists).
+    : >"$TMP/serve.err"
+    : >"$TMP/serve.out"
     # `ip netns exec` directly (not through the ns function), so that $! is the process that
     # becomes timeout(1), which passes SIGTERM on to synack (--foreground: once; without it
     # timeout also signals its process group, and a second SIGTERM makes serve exit at once).
