@@ -660,7 +660,8 @@ int net_open(struct net *n, const char *prog, const struct net_opts *o, struct s
     cfg->addr = o->addr;
     /* The prefix tells the stack its subnet's network and broadcast addresses, which are
      * never a source it answers (RFC 1122 3.2.1.3). */
-    cfg->prefix_len = (unsigned)(o->addr_prefix ? o->addr_prefix : o->host_prefix ? o->host_prefix : 0);
+    cfg->prefix_len = (unsigned)(o->addr_prefix ? o->addr_prefix : o->host_prefix ? o->host_prefix
+                                 : o->link != NET_LINK_TUN ? 24 : 0);   /* as the Ethernet layer's */
     if (synack_platform_random(cfg->secret, sizeof cfg->secret) < 0) {
         fprintf(stderr, "%s: no entropy for the stack's secret: %s\n", prog, strerror(errno));
         goto fail;
