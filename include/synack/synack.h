@@ -248,6 +248,7 @@ synack_time_us synack_poll_at(struct synack_stack *st);
     X(tcp_persist_timeouts, "connections aborted while probing a zero window (orphan bound, user timeout, silent peer)") \
     X(tcp_timewait_reacks, "TIME_WAIT re-ACKs of a retransmitted FIN") \
     X(tcp_finwait2_timeouts, "orphaned FIN_WAIT_2 connections closed by timeout") \
+    X(tcp_abort_on_data, "connections reset: data arrived after the user closed (RFC 1122 4.2.2.13)") \
     X(eth_in, "Ethernet frames received") \
     X(eth_out, "Ethernet frames sent") \
     X(eth_drop_short, "dropped: frame shorter than an Ethernet header") \

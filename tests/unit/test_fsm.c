@@ -517,7 +517,7 @@ FSM(finwait1,        synfin, old,       R_NONE,                   FIN_WAIT_1,  0
 FSM(finwait1,        synrst, inwindow,  R_NONE,                   FIN_WAIT_1,  0,            CT(drop_bad_flags),     0)
 FSM(finwait1,        synrst, outwindow, R_NONE,                   FIN_WAIT_1,  0,            CT(drop_bad_flags),     0)
 FSM(finwait1,        synrst, old,       R_NONE,                   FIN_WAIT_1,  0,            CT(drop_bad_flags),     0)
-FSM(finwait1,        data,   inwindow,  R_ACK(SND, RCV + 100),    FIN_WAIT_2,  0,            NOCTR,                  0)
+FSM(finwait1,        data,   inwindow,  R_RSTACK(SND, RCV),       CLOSED,      0,            CT(abort_on_data),      0) /* orphan: RFC 1122 4.2.2.13, as Linux */
 FSM(finwait1,        data,   outwindow, R_ACK(SND, RCV),          FIN_WAIT_1,  0,            CT(drop_out_of_window), 0)
 FSM(finwait1,        data,   old,       R_ACK(SND, RCV),          FIN_WAIT_1,  0,            CT(drop_out_of_window), 0)
 FSM(finwait2,        syn,    inwindow,  R_ACK(SND, RCV),          FIN_WAIT_2,  0,            CT(challenge_acks),     0)
@@ -547,7 +547,7 @@ FSM(finwait2,        synfin, old,       R_NONE,                   FIN_WAIT_2,  0
 FSM(finwait2,        synrst, inwindow,  R_NONE,                   FIN_WAIT_2,  0,            CT(drop_bad_flags),     0)
 FSM(finwait2,        synrst, outwindow, R_NONE,                   FIN_WAIT_2,  0,            CT(drop_bad_flags),     0)
 FSM(finwait2,        synrst, old,       R_NONE,                   FIN_WAIT_2,  0,            CT(drop_bad_flags),     0)
-FSM(finwait2,        data,   inwindow,  R_ACK(SND, RCV + 100),    FIN_WAIT_2,  0,            NOCTR,                  0)
+FSM(finwait2,        data,   inwindow,  R_RSTACK(SND, RCV),       CLOSED,      0,            CT(abort_on_data),      0) /* orphan: RFC 1122 4.2.2.13, as Linux */
 FSM(finwait2,        data,   outwindow, R_ACK(SND, RCV),          FIN_WAIT_2,  0,            CT(drop_out_of_window), 0)
 FSM(finwait2,        data,   old,       R_ACK(SND, RCV),          FIN_WAIT_2,  0,            CT(drop_out_of_window), 0)
 FSM(closing,         syn,    inwindow,  R_ACK(SND, RCV),          CLOSING,     0,            CT(challenge_acks),     0)

@@ -124,3 +124,20 @@ FX_TEST(timeout_orphan_retransmissions_bounded_linux, NULL)
     CHECK_EQ(sent, 1 + (int)f->st->cfg.orphan_retries);   /* the FIN and its retransmissions */
     CHECK_EQ(fx_state(f), SYNACK_CLOSED);
 }
+
+/* An orphan in FIN_WAIT_2 has sent everything and has no reader: its buffers go back at once,
+ * not when the FIN_WAIT_2 timeout ends it (a peer that ACKs our FIN and never closes would hold
+ * a buffer pair for 60 s). Data it still sends gets a RST (RFC 1122 4.2.2.13; Linux's
+ * TCPAbortOnData). */
+FX_TEST(timeout_orphan_finwait2_frees_buffers_linux, NULL)
+{
+    struct synack_mem_stats m;
+    if (fx_to_fin_wait_2(f)) return;
+    synack_mem_stats(f->st, &m);
+    CHECK_EQ(m.buffers_in_use, 0);
+    CHECK_EQ(fx_state(f), SYNACK_FIN_WAIT_2);
+    fx_peer(f, SYNACK_ACK, "late", 4);
+    FX_EXPECT(f, SYNACK_RST | SYNACK_ACK, f->snd_nxt, f->peer_nxt - 4);
+    CHECK_EQ(cnt(f, SYNACK_C_tcp_abort_on_data), 1);
+    CHECK_EQ(fx_state(f), SYNACK_CLOSED);
+}
