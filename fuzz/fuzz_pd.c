@@ -53,9 +53,6 @@
 
 #define LOCAL 0xc0a80001u   /* 192.168.0.1, the adapter's default */
 #define REMOTE 0xc0000201u  /* 192.0.2.1 */
-#ifndef FUZZ_PD_AVOID_KNOWN
-#define FUZZ_PD_AVOID_KNOWN 1
-#endif
 
 /* The platform layer, replaced: a frozen clock and a fixed secret (src/platform is not linked). */
 synack_time_us synack_platform_now_us(void) { return 5000000; }
@@ -196,9 +193,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (a & 32) fl |= MSG_ERRQUEUE;
             if (a & 128) fl |= MSG_DONTWAIT;
             buf = a & 64 ? NULL : big;
-#if FUZZ_PD_AVOID_KNOWN
-            if (!buf && !len) buf = big;    /* do_recv(): NULL + 0, as for send below */
-#endif
             iov[0].iov_base = buf; iov[0].iov_len = len / 2;
             iov[1].iov_base = buf ? big + len / 2 : NULL; iov[1].iov_len = len - len / 2;
             memset(&mh, 0, sizeof mh);
@@ -232,15 +226,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memset(&mh, 0, sizeof mh);
             mh.msg_name = &sin; mh.msg_namelen = sizeof sin;
             mh.msg_iov = iov; mh.msg_iovlen = 2;
-#if FUZZ_PD_AVOID_KNOWN
-            /* Known adapter bugs (reported, not fixed here; -DFUZZ_PD_AVOID_KNOWN=0 finds them
-             * again): sendv() leaks its gathered buffer when the fd is not open (gather() runs
-             * before the EBADF check), and do_send_inner() computes NULL + 0 for a stream
-             * send of (NULL, 0) (UBSan: applying zero offset to null pointer). */
-            if (!buf && !len) buf = big;
-            if ((a & 7) == 3 || (a & 7) == 4)
-                if (ifc.fcntl(ud, (int)fd, F_GETFL) < 0) break;
-#endif
             switch (a & 7) {
             case 0: case 5: ifc.write(ud, (int)fd, buf, len); break;
             case 1: case 6: ifc.send(ud, (int)fd, buf, len, fl); break;

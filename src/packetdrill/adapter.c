@@ -494,7 +494,8 @@ static ssize_t do_recv(struct pd *pd, int fd, void *buf, size_t len, int flags, 
         }
     }
     for (;;) {
-        ssize_t r = synack_recvfrom(pd->st, f->h, (char *)buf + got, len - got, a, p);
+        /* (NULL, 0) is a valid empty read: no pointer arithmetic on NULL */
+        ssize_t r = synack_recvfrom(pd->st, f->h, buf ? (char *)buf + got : buf, len - got, a, p);
         if (r > 0) {
             got += (size_t)r;
             if (got == len || !(flags & MSG_WAITALL) || f->type != SOCK_STREAM) return (ssize_t)got;
@@ -552,7 +553,7 @@ static ssize_t do_send_inner(struct pd *pd, int fd, const void *buf, size_t len,
         return r < 0 ? r : fail(EFAULT);
     }
     for (;;) {
-        ssize_t r = synack_send(pd->st, f->h, (const char *)buf + done, len - done);
+        ssize_t r = synack_send(pd->st, f->h, buf ? (const char *)buf + done : buf, len - done);
         /* Linux's tcp_sendmsg(): EPIPE on a socket that is neither connected nor connecting. */
         if (r < 0 && errno == ENOTCONN) errno = EPIPE;
         if (r > 0) {
@@ -677,7 +678,7 @@ static ssize_t sendv(struct pd *pd, int fd, const struct iovec *iov, int n, int 
     struct pd_fd *f = getfd(pd, fd);
     uint32_t a;
     uint16_t p;
-    if (!f) return fail(EBADF);
+    if (!f) { if (rc == 0) free(buf); return fail(EBADF); }    /* gather() may have allocated */
     if (rc < 0) return fail(-rc);
     if (dst && f->type == SOCK_DGRAM) {
         if ((rc = get_sin(dst, dstlen, &a, &p)) < 0) { free(buf); return fail(-rc); }
