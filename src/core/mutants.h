@@ -51,7 +51,6 @@
     X(sws_sender_room, "sender SWS: a short segment waits while the send buffer has no room for a full one") \
     X(nagle, "RFC 9293 3.7.4: Nagle, a short segment waits for the ACK of data in flight") \
     X(sws_receiver, "RFC 9293 3.8.6.2.2: the right edge moves by >= min(RCV.BUFF/2, MSS)") \
-    X(window_no_shrink, "RFC 9293 3.8.6: the advertised right edge never moves back") \
     X(window_update_after_read, "a window update after recv() opens the window") \
     /* blind attacks, TIME_WAIT */ \
     X(paws, "RFC 7323 5.3: PAWS drops a segment with an old TSval") \

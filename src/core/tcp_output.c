@@ -48,7 +48,7 @@ static uint16_t window_field(struct synack_stack *st, struct tcb *t, int syn)
         uint32_t step = b->rcv.cap / 2 < t->rcv_mss ? b->rcv.cap / 2 : t->rcv_mss;
         if (edge - cur_edge < step && !MUTANT_OFF(sws_receiver)) edge = cur_edge;   /* also keeps a zero window closed */
     }
-    if (seq_lt(edge, cur_edge) && !MUTANT_OFF(window_no_shrink)) edge = cur_edge;   /* do not shrink */
+    if (seq_lt(edge, cur_edge)) edge = cur_edge;            /* do not shrink */
     wnd = edge - t->rcv_nxt;
     if (t->ws_ok) {
         uint32_t field = wnd >> t->rcv_wscale;
