@@ -64,6 +64,8 @@
     X(rfc6191_isn_floor, "RFC 9293 MAY-2: the new incarnation's ISS is above the old SND.MAX") \
     X(timewait_reack, "RFC 9293 3.10.7.4: TIME_WAIT re-ACKs a retransmitted FIN and restarts 2MSL") \
     X(finwait2_timeout, "Linux tcp_fin_timeout: an orphan in FIN_WAIT_2 times out") \
+    X(orphan_finwait2_free, "an orphan entering FIN_WAIT_2 gives its buffers back") \
+    X(abort_on_data, "RFC 1122 4.2.2.13: data after the user's close gets a RST (Linux TCPAbortOnData)") \
     X(syn_flags_drop, "SYN with RST or FIN dropped (FreeBSD, Linux)") \
     /* listener */ \
     X(syncookies, "RFC 4987 3.6: SYN cookies when the syncache is full") \

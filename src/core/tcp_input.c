@@ -607,7 +607,10 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
                 synack__timer_set(st, t, TT_2MSL, st->now + st->cfg.fin_wait2_timeout_us);
             /* An orphan has sent everything (its FIN is acknowledged) and has no reader: its
              * buffers go back now rather than when FIN_WAIT_2 ends (up to 60 s). */
-            if (!t->user_open && t->buf >= 0) { synack__buf_free(st, t->buf); t->buf = -1; }
+            if (!MUTANT_OFF(orphan_finwait2_free) && !t->user_open && t->buf >= 0) {
+                synack__buf_free(st, t->buf);
+                t->buf = -1;
+            }
             break;
         case SYNACK_CLOSING:
             enter_time_wait(st, t, "rcv ACK of FIN");
@@ -642,7 +645,8 @@ void synack__tcp_sync_input(struct synack_stack *st, struct tcb *t, const struct
     }
     /* RFC 1122 4.2.2.13: new data after the user's CLOSE is lost: send a RST to say so (Linux
      * and 4.4BSD abort the connection; TCPAbortOnData). */
-    if (!t->user_open && len && (t->state == SYNACK_FIN_WAIT_1 || t->state == SYNACK_FIN_WAIT_2) &&
+    if (!MUTANT_OFF(abort_on_data) && !t->user_open && len &&
+        (t->state == SYNACK_FIN_WAIT_1 || t->state == SYNACK_FIN_WAIT_2) &&
         seq_gt(seq + len, t->rcv_nxt)) {
         CNT(st, tcp_abort_on_data);
         synack__tcp_send_ctl(st, t, t->snd_max, SYNACK_RST | SYNACK_ACK);
