@@ -11,14 +11,15 @@
 #           options
 #   QUIET_WAIT  seconds to wait, before each measurement, for other processes to leave the CPUs
 #           alone (default 5); REDO: measures again up to REDO times (default 1) when others
-#           used more than 2% of a CPU meanwhile (printed: "figures disturbed")
+#           used more than 5% of a CPU meanwhile (printed: "figures disturbed")
 # Needs 2 CPUs, ip netns, /dev/net/tun, ethtool, sha256sum, a C compiler (builds
 # bench/tun/loadgen.c and bench/tun/bulk.c).
 #
 # On one core: the server side runs on CPU 0: the process (taskset -c 0: synack serve or
 # connect, or Linux's servers and receiver from loadgen.c/bulk.c) and the kernel's receive
 # processing of the server's interfaces: RPS (rx-0/rps_cpus = 1) on S's veth and on the TUN/TAP,
-# and for XDP threaded NAPI with the napi/DEV-* kthread pinned to CPU 0. On a veth pair the
+# and for native XDP threaded NAPI with the napi/DEV-* kthread pinned to CPU 0 (generic XDP runs
+# in the veth's receive path: RPS). On a veth pair the
 # receiving peer's input otherwise runs on the sending CPU, i.e. the client core would pay for
 # the server's receive path. The clients run on CPU 1 (taskset -c 1) with the receive
 # processing of their own veth (rps_cpus = 2). For TUN and TAP the kernel's forwarding between
@@ -75,6 +76,8 @@ case $SECS in ''|*[!0-9]*) echo "tun_bench: SECONDS must be a whole number"; exi
 grep -q '^cpu1 ' /proc/stat && grep -q '^cpu0 ' /proc/stat || die "needs CPUs 0 and 1"
 ON0="taskset -c 0"
 ON1="taskset -c 1"
+case $QUIET_WAIT$REDO in *[!0-9]*) die "QUIET_WAIT and REDO are whole numbers";; esac
+LIFE=$(( (REDO + 1) * 3 * (QUIET_WAIT + SECS + 40) + 60 ))   # a server's timeout(1) bound
 
 TMP=$(mktemp -d /tmp/synack-tunbench.XXXXXX) || exit 1
 SHM=$(mktemp -d /dev/shm/synack-tunbench.XXXXXX 2>/dev/null) || SHM=$TMP   # the data: in memory
@@ -126,7 +129,7 @@ quiet() {
 # Someone else's work on these 2 CPUs disturbs the figures. foreign_snap FILE: "pid live reaped"
 # (clock ticks) of every process that is not of this run (ours carry SYNACK_TB=<pid> in their
 # environment) and not a kernel thread: live = utime + stime, reaped = cutime + cstime (children
-# that ended meanwhile; they may have started before). foreign_delta A B: "LIVE REAPED" seconds.
+# that ended meanwhile). foreign_delta A B: "LIVE REAPED" CPU-seconds between the snapshots.
 foreign_snap() {
     grep -l -a "SYNACK_TB=$$" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 >"$1.ours"
     cat /proc/[0-9]*/stat 2>/dev/null | awk -v ours="$1.ours" '
@@ -137,10 +140,14 @@ foreign_snap() {
           print pid, f[12] + f[13], f[14] + f[15] }' >"$1"
 }
 foreign_delta() {
+    # reaped: what the survivors' reaped children added, less what those that ended meanwhile
+    # had used before A (their time after A is the part that belongs to the window)
     awk -v hz="$(getconf CLK_TCK)" 'FNR == NR { a[$1] = $2; r[$1] = $3; next }
-        { l = ($1 in a) ? $2 - a[$1] : $2; c = ($1 in r) ? $3 - r[$1] : $3
+        { seen[$1] = 1; l = ($1 in a) ? $2 - a[$1] : $2; c = ($1 in r) ? $3 - r[$1] : $3
           if (l > 0) tl += l; if (c > 0) tc += c }
-        END { printf "%.2f %.2f\n", tl / hz, tc / hz }' "$1" "$2"
+        END { for (p in a) if (!(p in seen)) tc -= a[p] + r[p]
+              if (tc < 0) tc = 0
+              printf "%.2f %.2f\n", tl / hz, tc / hz }' "$1" "$2"
 }
 # busy LIVE REAPED LIMIT: true when the others used more than LIMIT CPU-seconds
 busy() { awk -v l="$1" -v r="$2" -v m="$3" 'BEGIN { exit !(l + r > m) }'; }
@@ -156,7 +163,7 @@ wait_quiet() {
     return 1
 }
 # measured TAG CMD...: CMD (one measurement) after wait_quiet; once more (up to REDO times)
-# when the others used more than 2% of a CPU meanwhile (at least 0.05 CPU-s)
+# when the others used more than 5% of a CPU meanwhile (at least 0.05 CPU-s)
 measured() {
     _mt=$1; shift
     _try=0
@@ -167,7 +174,7 @@ measured() {
         _mr=$?
         foreign_snap "$TMP/fg1"
         _fg=$(foreign_delta "$TMP/fg0" "$TMP/fg1")
-        _lim=$(awk -v t="$MEAS_T" 'BEGIN { l = 0.02 * t; print l < 0.05 ? 0.05 : l }')
+        _lim=$(awk -v t="$MEAS_T" 'BEGIN { l = 0.05 * t; print l < 0.05 ? 0.05 : l }')
         # shellcheck disable=SC2086
         busy $_fg "$_lim" || return $_mr
         [ $_try -ge "$REDO" ] && break
@@ -220,6 +227,10 @@ steer() {
         nsx "$S" sh -c "echo 1 > /sys/class/net/$TDEV/queues/rx-0/rps_cpus" || { note "$1: RPS on $TDEV failed"; return 1; }
         ;;
     xdp)
+        if [ "$XMODE" = generic ]; then # generic XDP runs in the veth's receive path: RPS
+            nsx "$S" sh -c "echo 1 > /sys/class/net/$SDEV/queues/rx-0/rps_cpus" || { note "$1: RPS on $SDEV failed"; return 1; }
+            return 0
+        fi
         nsx "$S" sh -c "echo 1 > /sys/class/net/$SDEV/threaded" 2>/dev/null || { note "$1: threaded NAPI refused"; return 1; }
         _np=
         for _d in /proc/[0-9]*; do
@@ -276,8 +287,8 @@ server() {
     SRVO=$TMP/srv$NSRV.out; SRVE=$TMP/srv$NSRV.err
     if [ "$1" = linux ]; then
         case $2 in
-        http) ip netns exec "$S" timeout 600 $ON0 "$BK" httpd "$3" "$SHM/www/data" >"$SRVE" 2>&1 & ;;
-        *) ip netns exec "$S" timeout 600 $ON0 "$LG" server "$3" "$2" >"$SRVE" 2>&1 & ;;
+        http) ip netns exec "$S" timeout "$LIFE" $ON0 "$BK" httpd "$3" "$SHM/www/data" >"$SRVE" 2>&1 & ;;
+        *) ip netns exec "$S" timeout "$LIFE" $ON0 "$LG" server "$3" "$2" >"$SRVE" 2>&1 & ;;
         esac
         SP=$!
         PIDS="$PIDS $SP"
@@ -290,7 +301,7 @@ server() {
     fi
     _extra=; [ "$2" = http ] && _extra="--root $SHM/www"
     # shellcheck disable=SC2046,SC2086
-    ip netns exec "$S" timeout --foreground -k 5 600 $ON0 "$SYNACK" serve $(link_args "$1") --port "$3" \
+    ip netns exec "$S" timeout --foreground -k 5 "$LIFE" $ON0 "$SYNACK" serve $(link_args "$1") --port "$3" \
         --app "$2" $_extra --max-conns 1024 $SYNACK_ARGS >"$SRVO" 2>"$SRVE" &
     SP=$!
     PIDS="$PIDS $SP"
@@ -404,7 +415,8 @@ for l in $LINKS; do
         if ! server xdp echo 7; then
             cleanup
             if [ "$XMODE" = native ]; then
-                note "xdp: native XDP failed, generic instead"
+                # not a failure of the run: the reason, reworded, and a generic column instead
+                sed -i 's/^xdp: synack serve --app echo did not start: /xdp: native XDP unavailable, generic mode instead: /' "$TMP/notes"
                 XMODE=generic
                 setup xdp xdp
                 server xdp echo 7 || { cleanup; continue; }

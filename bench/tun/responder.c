@@ -11,7 +11,7 @@
  * each a crossing of the kernel; the kernel's forwarding into and out of the TUN is the rest
  * of the path. How it waits: poll (the default): one poll() per wakeup, then read() until the
  * device is empty (EAGAIN); block: a blocking read(); spin: non-blocking reads, never sleeps.
- * It stops on SIGTERM/SIGINT or after SECONDS (default 60, at most 600) and prints
+ * It stops on SIGTERM/SIGINT or after SECONDS (default 60, at most 3600) and prints
  *   "responder reads R syns S rsts T write_errors W other O".
  */
 #define _GNU_SOURCE
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
         return 2;
     }
     double secs = argc >= 3 ? atof(argv[2]) : 60;
-    if (!(secs > 0 && secs <= 600)) { fprintf(stderr, "responder: SECONDS 0..600\n"); return 2; }
+    if (!(secs > 0 && secs <= 3600)) { fprintf(stderr, "responder: SECONDS 0..3600\n"); return 2; }
     const char *how = argc == 4 ? argv[3] : "poll";
     int block = !strcmp(how, "block"), spin = !strcmp(how, "spin");
     if (!block && !spin && strcmp(how, "poll")) { fprintf(stderr, "responder: poll|block|spin\n"); return 2; }
