@@ -2,9 +2,9 @@
 # SYN-flood benchmark of issue 9 (item 7): the whole server on ONE core, for synack and Linux
 # alike, from one run. Not part of `make test`. Run as root from the repo root:
 #   sh bench/flood_bench.sh [SECONDS]
-# SECONDS: length of each flood (default 8, 3..30); about 2.5 minutes in all. Environment:
+# SECONDS: length of each flood (default 8, 3..30); about 3 minutes in all. Environment:
 #   MODES       rows to run, in this order (default: all of them)
-#               "linux tun tun-ceiling tun-rate xdp xdp-ceiling"
+#               "linux tun tun-ceiling tun-rate xdp xdp-busy xdp-ceiling"
 #   FLOOD_RATE  SYN/s of the fixed-rate TUN row "tun-rate" (default 200000)
 #   BACKLOG     accept queue and SYN queue (default 128: Linux's listen backlog/somaxconn and
 #               tcp_max_syn_backlog; synack --backlog and --syn-backlog)
@@ -54,7 +54,9 @@
 #   xdp          synack serve --xdp on S's veth (no kernel address there; synack is
 #                10.77.80.2), native XDP (NAPI threaded, pinned) and, see XDP_GENERIC, generic
 #                XDP (it runs in the veth's receive path: RPS as for Linux).
-#   xdp-ceiling  bench/xdp/responder.c on the same veth (skipped while it is missing).
+#   xdp-busy     the xdp row with synack serve --busy-poll (never sleeps; NAPI still pinned).
+#   xdp-ceiling  bench/xdp/responder.c on the same veth (skipped while it is missing), once
+#                per xdp row (--generic, --busy-poll to match).
 # Each mode floods at the flooder's top rate (tun-rate: at FLOOD_RATE) three times: alone (the
 # row's offered and answered rates: legitimate clients share the flooder's core and slow it
 # down), then with 1 and with 16 legitimate clients at a time (tests/live/flooder.c conn:
@@ -74,7 +76,7 @@
 # every process of this run carries SYNACK_FB=<pid> in its environment (foreign_snap)
 [ "${SYNACK_FB:-}" = $$ ] || exec env SYNACK_FB=$$ sh "$0" "$@"
 SECS=${1:-8}
-MODES=${MODES:-linux tun tun-ceiling tun-rate xdp xdp-ceiling}
+MODES=${MODES:-linux tun tun-ceiling tun-rate xdp xdp-busy xdp-ceiling}
 FLOOD_RATE=${FLOOD_RATE:-200000}
 BACKLOG=${BACKLOG:-128}
 TIMEOUT=${TIMEOUT:-3}
@@ -110,6 +112,10 @@ LIFE1=$(( (REDO + 1) * (QUIET_WAIT + SECS + 8) + 30 ))
 
 TMP=$(mktemp -d /tmp/synack-floodbench.XXXXXX) || exit 1
 FL=$TMP/flooder; LG=$TMP/loadgen; TR=$TMP/tun-responder; XR=$TMP/xdp-responder
+# a copy of the binary: the one measured, even if build/ is rebuilt meanwhile
+cp "$SYNACK" "$TMP/synack" && "$TMP/synack" help >/dev/null 2>&1 || die "cannot copy $SYNACK"
+BIN_ID="$SYNACK $(sha256sum "$SYNACK" | cut -c1-12), built $(date -r "$SYNACK" '+%Y-%m-%d %H:%M'), tree $(git describe --always --dirty 2>/dev/null || echo ?)"
+SYNACK=$TMP/synack
 $CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$FL" tests/live/flooder.c || die "cannot build the flooder"
 $CC -O2 -Wall -Wextra -o "$LG" bench/tun/loadgen.c || die "cannot build loadgen"
 $CC -O2 -Wall -Wextra -o "$TR" bench/tun/responder.c || die "cannot build bench/tun/responder.c"
@@ -426,12 +432,12 @@ mode_tun_ceiling() {
     cleanup
 }
 
-mode_xdp() { # XMODE: native|generic
-    _row=xdp-$1
+mode_xdp() { # XMODE (native|generic) [busy]
+    _row=xdp-$1${2:+-busy}
     setup xdp "$_row"
-    if ! serve_synack "$_row" --xdp "$SDEV" --xdp-mode "$1" --addr 10.77.80.2/24; then
+    if ! serve_synack "$_row" --xdp "$SDEV" --xdp-mode "$1" --addr 10.77.80.2/24 ${2:+--busy-poll}; then
         _why=$(grep -v '^ *$' "$TMP/$_row.serve.err" | head -n 3 | tr '\n' ' ')
-        if [ "$1" = native ] && [ "$XDP_GENERIC" != 0 ]; then
+        if [ "$1" = native ] && [ -z "$2" ] && [ "$XDP_GENERIC" != 0 ]; then
             note "$_row: native XDP unavailable, generic mode instead: $_why"
         else
             note "$_row: synack serve --xdp did not start: $_why"
@@ -456,11 +462,12 @@ mode_xdp() { # XMODE: native|generic
     return 0
 }
 
-mode_xdp_ceiling() { # XMODE
-    _row=xdp-ceiling-$1
+mode_xdp_ceiling() { # XMODE [busy]
+    _row=xdp-ceiling-$1${2:+-busy}
     [ "$XR_OK" = 1 ] || { note "$_row: skipped: $XR_WHY"; return 1; }
     setup xdp "$_row"
     _g=; [ "$1" = generic ] && _g=--generic
+    [ -n "$2" ] && _g="$_g --busy-poll"
     ip netns exec "$S" timeout $((LIFE1 + 10)) $ON0 "$XR" --xdp "$SDEV" --addr 10.77.80.2 \
         --duration "$LIFE1" $_g >"$TMP/$_row.out" 2>&1 &
     _rp=$!
@@ -487,6 +494,7 @@ mode_xdp_ceiling() { # XMODE
 
 START=$(date +%s)
 XMODES=
+XBUSY=
 for m in $MODES; do
     case $m in
     linux) mode_linux ;;
@@ -501,8 +509,14 @@ for m in $MODES; do
             mode_xdp generic && XMODES=generic
         fi
         ;;
+    xdp-busy)
+        XBUSY=${XMODES%% *}
+        mode_xdp "${XBUSY:=native}" busy || XBUSY=
+        ;;
     xdp-ceiling)
-        for x in ${XMODES:-native}; do mode_xdp_ceiling "$x"; done ;;
+        for x in ${XMODES:-native}; do mode_xdp_ceiling "$x"; done
+        [ -n "$XBUSY" ] && mode_xdp_ceiling "$XBUSY" busy
+        ;;
     *) die "unknown mode $m" ;;
     esac
 done
@@ -521,13 +535,14 @@ LIN=$(res linux answered)
 echo "SYN flood, the whole server on CPU 0 (process + its interfaces' receive processing), flooder and clients on CPU 1"
 echo "kernel $(uname -r), $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)); floods of $SECS s," \
     "spoofed sources in 10.78.0.0/16; backlog $BACKLOG; cookies on (Linux tcp_syncookies=1, synack auto); client timeout $TIMEOUT s"
-printf '%-20s %9s %10s %5s %6s %6s %8s %8s %9s %9s %5s %5s\n' "row" "offered/s" "answrd/s" "ans%" "xLinux" "xCeil" \
+printf '%-24s %9s %10s %5s %6s %6s %8s %8s %9s %9s %5s %5s\n' "row" "offered/s" "answrd/s" "ans%" "xLinux" "xCeil" \
     "ok%c=1" "ok%c=16" "p99ms c=1" "p99 c=16" "cpu0%" "cpu1%"
 STARS=0
 for r in $ROWS; do
     case $r in
     tun|tun-rate) cr=tun-ceiling ;;
-    xdp-native|xdp-generic) cr=xdp-ceiling-${r#xdp-} ;;
+    xdp-ceiling-*) cr= ;;
+    xdp-*) cr=xdp-ceiling-${r#xdp-} ;;
     *) cr= ;;
     esac
     a=$(res "$r" answered)
@@ -539,7 +554,7 @@ for r in $ROWS; do
     set -- $(cat "$TMP/$r.tags")
     c0=$(sed -n 's/^cpu0 \([0-9]*\)%.*/\1/p' "$TMP/$1.m"); c1=$(sed -n 's/^cpu1 \([0-9]*\)%.*/\1/p' "$TMP/$1.m")
     lab=$r; [ "$r" = tun-rate ] && lab="tun@$FLOOD_RATE"
-    printf '%-20s %9s %10s %5s %6s %6s %8s %8s %9s %9s %5s %5s\n' "$lab" "$(res "$r" offered)" "$a$sr" "$(ansp "$r")" \
+    printf '%-24s %9s %10s %5s %6s %6s %8s %8s %9s %9s %5s %5s\n' "$lab" "$(res "$r" offered)" "$a$sr" "$(ansp "$r")" \
         "$xl" "$xc" "$(conn "$r.c1" success_pct)" "$(conn "$r.c16" success_pct)" "$(conn "$r.c1" p99)" "$(conn "$r.c16" p99)" \
         "$c0" "$c1"
 done
@@ -583,6 +598,7 @@ for r in $ROWS; do
     [ -f "$TMP/$r.out" ] && sed "s/^/  /" "$TMP/$r.out"
 done
 echo
+echo "synack: $BIN_ID"
 echo "command: $ENVLINE sh $CMDLINE   ($((END - START)) s)"
 [ -f "$TMP/notes" ] && grep -q 'did not\|could not' "$TMP/notes" && exit 1
 exit 0

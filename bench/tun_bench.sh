@@ -19,9 +19,8 @@
 # connect, or Linux's servers and receiver from loadgen.c/bulk.c) and the kernel's receive
 # processing of the server's interfaces: RPS (rx-0/rps_cpus = 1) on S's veth and on the TUN/TAP,
 # and for native XDP threaded NAPI with the napi/DEV-* kthread pinned to CPU 0 (generic XDP runs
-# in the veth's receive path: RPS). On a veth pair the
-# receiving peer's input otherwise runs on the sending CPU, i.e. the client core would pay for
-# the server's receive path. The clients run on CPU 1 (taskset -c 1) with the receive
+# in the veth's receive path: RPS). On a veth pair the receiving peer's input otherwise runs on
+# the sending CPU, i.e. the client core would pay for the server's receive path. The clients run on CPU 1 (taskset -c 1) with the receive
 # processing of their own veth (rps_cpus = 2). For TUN and TAP the kernel's forwarding between
 # the veth and the device is the server's too (it runs in S's receive processing, and in
 # synack's write()).
@@ -46,7 +45,8 @@
 #   conn/s c=N      loadgen rate: N connections at a time, each connect, 100-byte request,
 #                   100-byte echo, close (the client closes first); synack serve --app echo,
 #                   loadgen server echo for Linux
-# Every figure is printed with its ratio to Linux's (xN.NN) from the same run.
+# Every figure is printed with its ratio to Linux's (xN.NN) from the same run. The data lives in
+# /dev/shm (tmpfs) while the run lasts.
 # every process of this run carries SYNACK_TB=<pid> in its environment (foreign_snap)
 [ "${SYNACK_TB:-}" = $$ ] || exec env SYNACK_TB=$$ sh "$0" "$@"
 MIB=${1:-256}
@@ -102,6 +102,10 @@ trap 'exit 129' HUP
 trap 'exit 141' PIPE
 
 LG=$TMP/loadgen; BK=$TMP/bulk
+# a copy of the binary: the one measured, even if build/ is rebuilt meanwhile
+cp "$SYNACK" "$TMP/synack" && "$TMP/synack" help >/dev/null 2>&1 || die "cannot copy $SYNACK"
+BIN_ID="$SYNACK $(sha256sum "$SYNACK" | cut -c1-12), built $(date -r "$SYNACK" '+%Y-%m-%d %H:%M'), tree $(git describe --always --dirty 2>/dev/null || echo ?)"
+SYNACK=$TMP/synack
 $CC -O2 -Wall -Wextra -o "$LG" bench/tun/loadgen.c || die "cannot build loadgen"
 $CC -O2 -Wall -Wextra -o "$BK" bench/tun/bulk.c || die "cannot build bench/tun/bulk.c"
 mkdir -p "$SHM/www" && head -c $((MIB * 1048576)) /dev/urandom >"$SHM/www/data" || die "cannot write the data"
@@ -305,7 +309,7 @@ server() {
         --app "$2" $_extra --max-conns 1024 $SYNACK_ARGS >"$SRVO" 2>"$SRVE" &
     SP=$!
     PIDS="$PIDS $SP"
-    echo "synack serve $(link_args "$1") --port $3 --app $2 $_extra --max-conns 1024 $SYNACK_ARGS" >>"$TMP/cmds.$1"
+    echo "synack serve $(link_args "$1") --port $3 --app $2${_extra:+ $_extra} --max-conns 1024${SYNACK_ARGS:+ $SYNACK_ARGS}" >>"$TMP/cmds.$1"
     if ! wait_for "$SRVE" ' app on ' "$SP"; then
         note "$1: synack serve --app $2 did not start: $(grep -v '^ *$' "$SRVE" | head -n 3 | tr '\n' ' ')"
         stop_pid "$SP"
@@ -331,7 +335,7 @@ bulk_up() {
         # shellcheck disable=SC2046,SC2086
         ip netns exec "$S" timeout --foreground -k 5 150 $ON0 "$SYNACK" connect $(link_args "$1") \
             --to 10.77.90.1:5001 $SYNACK_ARGS >"$SHM/up.out" 2>"$TMP/take.err" </dev/null &
-        echo "synack connect $(link_args "$1") --to 10.77.90.1:5001 $SYNACK_ARGS </dev/null >FILE" >>"$TMP/cmds.$1"
+        echo "synack connect $(link_args "$1") --to 10.77.90.1:5001${SYNACK_ARGS:+ $SYNACK_ARGS} </dev/null >FILE" >>"$TMP/cmds.$1"
     fi
     _tp=$!
     PIDS="$PIDS $_tp"
@@ -461,6 +465,7 @@ for l in $COLS; do
         echo "$(label "$l"): napi kthreads pinned to CPU 0:$(tr '\n' ' ' <"$TMP/napi.$l")"
 done
 echo "linux: bench/tun/bulk.c give/take/httpd and bench/tun/loadgen.c server echo on CPU 0"
+echo "synack: $BIN_ID"
 echo "command: $ENVLINE sh $CMDLINE   ($((END - START)) s)"
 [ "$BAD" = 0 ] || exit 1
 [ -f "$TMP/notes" ] && grep -q 'did not\|MISMATCH\|refused\|cannot\|RPS on\|no napi' "$TMP/notes" && exit 1
