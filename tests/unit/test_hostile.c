@@ -215,18 +215,19 @@ FX_TEST(hostile_final_ack_waits_for_buffers, one_buffer)
 /* TIME_WAIT churn: short connections that the server closes first leave it one TIME_WAIT
  * connection each for 2*MSL. With 16 socket slots, 100 of them in a row must all get in: a
  * new connection takes the slot of the oldest TIME_WAIT one, and their number stays within
- * max_timewait (Linux's tcp_max_tw_buckets policy; RFC 6191 guards the 4-tuple's reuse). */
-FX_TEST(hostile_timewait_churn_never_locks_out, NULL)
+ * max_timewait (Linux's tcp_max_tw_buckets policy; RFC 6191 guards the 4-tuple's reuse).
+ * Returns the connections accepted (-1 after a failed check). */
+static int timewait_churn(struct fx *f, int n)
 {
     struct seg s;
     struct synack_mem_stats m;
     struct tcp_opts o = fx_peer_syn_opts(f);
     int accepted = 0;
-    if (fx_to_listen(f)) return;
-    for (int k = 0; k < 100; k++) {
+    if (fx_to_listen(f)) return -1;
+    for (int k = 0; k < n; k++) {
         uint16_t port = (uint16_t)(41000 + k);
         fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_SYN, 1000, 0, 65535, &o, NULL, 0);
-        CHECK(fx_pop(f, &s) && s.flags == (SYNACK_SYN | SYNACK_ACK));
+        if (!fx_pop(f, &s) || s.flags != (SYNACK_SYN | SYNACK_ACK)) goto bad;
         uint32_t iss = s.seq;
         fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_ACK, 1001, iss + 1, 65535, NULL, NULL, 0);
         int h = synack_accept(f->st, f->ls, NULL, NULL);
@@ -234,14 +235,23 @@ FX_TEST(hostile_timewait_churn_never_locks_out, NULL)
         accepted++;
         synack_close(f->st, h);                     /* the server closes first */
         fx_poll(f);
-        CHECK(fx_pop(f, &s) && (s.flags & SYNACK_FIN));
+        if (!fx_pop(f, &s) || !(s.flags & SYNACK_FIN)) goto bad;
         fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_FIN | SYNACK_ACK, 1001, iss + 2, 65535, NULL, NULL, 0);
-        CHECK(fx_pop(f, &s) && s.flags == SYNACK_ACK);  /* its ACK of our FIN: TIME_WAIT */
+        if (!fx_pop(f, &s) || s.flags != SYNACK_ACK) goto bad;   /* its ACK of our FIN: TIME_WAIT */
         synack_mem_stats(f->st, &m);
-        CHECK(m.timewait <= f->st->cfg.max_timewait);
+        if (m.timewait > f->st->cfg.max_timewait) goto bad;
         f->now += 10 * SEG_MS;
     }
-    CHECK_EQ(accepted, 100);
+    return accepted;
+bad:
+    test_fail(__FILE__, __LINE__, "connection %d of the churn went wrong", accepted);
+    return -1;
+}
+
+FX_TEST(hostile_timewait_churn_never_locks_out, NULL)
+{
+    struct synack_mem_stats m;
+    CHECK_EQ(timewait_churn(f, 100), 100);
     synack_mem_stats(f->st, &m);
     CHECK_EQ(m.timewait, f->st->cfg.max_timewait);
     CHECK_EQ(cnt(f, SYNACK_C_tcp_timewait_overflow), 100 - f->st->cfg.max_timewait);
@@ -249,38 +259,10 @@ FX_TEST(hostile_timewait_churn_never_locks_out, NULL)
 
 static void tw_unbounded(struct synack_config *c) { c->max_timewait = c->max_sockets; }
 
-/* The same with no bound but the slots: a new connection takes the oldest TIME_WAIT slot.
- * (TIME_WAIT churn, continued.) Short connections that the server closes first leave it one TIME_WAIT
- * connection each for 2*MSL. With 16 socket slots, 100 of them in a row must all get in: a
- * new connection takes the slot of the oldest TIME_WAIT one, and their number stays within
- * max_timewait (Linux's tcp_max_tw_buckets policy; RFC 6191 guards the 4-tuple's reuse). */
+/* The same with no bound but the slots: each new connection takes the oldest TIME_WAIT slot. */
 FX_TEST(hostile_timewait_slots_taken_by_new_connections, tw_unbounded)
 {
-    struct seg s;
-    struct synack_mem_stats m;
-    struct tcp_opts o = fx_peer_syn_opts(f);
-    int accepted = 0;
-    if (fx_to_listen(f)) return;
-    for (int k = 0; k < 100; k++) {
-        uint16_t port = (uint16_t)(41000 + k);
-        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_SYN, 1000, 0, 65535, &o, NULL, 0);
-        CHECK(fx_pop(f, &s) && s.flags == (SYNACK_SYN | SYNACK_ACK));
-        uint32_t iss = s.seq;
-        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_ACK, 1001, iss + 1, 65535, NULL, NULL, 0);
-        int h = synack_accept(f->st, f->ls, NULL, NULL);
-        if (h < 0) continue;
-        accepted++;
-        synack_close(f->st, h);                     /* the server closes first */
-        fx_poll(f);
-        CHECK(fx_pop(f, &s) && (s.flags & SYNACK_FIN));
-        fx_inject(f, port, SEG_PORT_LISTEN, SYNACK_FIN | SYNACK_ACK, 1001, iss + 2, 65535, NULL, NULL, 0);
-        CHECK(fx_pop(f, &s) && s.flags == SYNACK_ACK);  /* its ACK of our FIN: TIME_WAIT */
-        synack_mem_stats(f->st, &m);
-        CHECK(m.timewait <= f->st->cfg.max_timewait);
-        f->now += 10 * SEG_MS;
-    }
-    CHECK_EQ(accepted, 100);
-    synack_mem_stats(f->st, &m);
+    CHECK_EQ(timewait_churn(f, 100), 100);
     CHECK(cnt(f, SYNACK_C_tcp_timewait_overflow) >= 100 - 16);
 }
 
