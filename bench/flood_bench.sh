@@ -213,7 +213,8 @@ wait_for() {
 stop_server() {
     kill -TERM "$1" 2>/dev/null
     _i=0
-    while kill -0 "$1" 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    while kill -0 "$1" 2>/dev/null && [ $_i -lt 200 ]; do sleep 0.1; _i=$((_i + 1)); done
+    kill -0 "$1" 2>/dev/null && note "a server did not stop within 20 s of SIGTERM (killed)"
     kill -KILL "$1" 2>/dev/null
     wait "$1" 2>/dev/null
 }
@@ -374,7 +375,7 @@ run_floods() {
 serve_synack() {
     _r=$1; shift
     # $! is timeout(1) (--foreground: it passes one SIGTERM on to serve, which then stops cleanly)
-    ip netns exec "$S" timeout --foreground -k 5 "$LIFE" $ON0 "$SYNACK" serve "$@" --port 7 --app echo \
+    ip netns exec "$S" timeout --foreground -k 30 "$LIFE" $ON0 "$SYNACK" serve "$@" --port 7 --app echo \
         --backlog "$BACKLOG" --syn-backlog "$BACKLOG" --syncookies auto \
         >"$TMP/$_r.serve.out" 2>"$TMP/$_r.serve.err" &
     SP=$!

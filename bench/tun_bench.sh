@@ -279,7 +279,8 @@ wait_for() {
 stop_pid() {
     kill -TERM "$1" 2>/dev/null
     _i=0
-    while kill -0 "$1" 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    while kill -0 "$1" 2>/dev/null && [ $_i -lt 200 ]; do sleep 0.1; _i=$((_i + 1)); done
+    kill -0 "$1" 2>/dev/null && note "a server did not stop within 20 s of SIGTERM (killed)"
     kill -KILL "$1" 2>/dev/null
     wait "$1" 2>/dev/null
 }
@@ -305,7 +306,7 @@ server() {
     fi
     _extra=; [ "$2" = http ] && _extra="--root $SHM/www"
     # shellcheck disable=SC2046,SC2086
-    ip netns exec "$S" timeout --foreground -k 5 "$LIFE" $ON0 "$SYNACK" serve $(link_args "$1") --port "$3" \
+    ip netns exec "$S" timeout --foreground -k 30 "$LIFE" $ON0 "$SYNACK" serve $(link_args "$1") --port "$3" \
         --app "$2" $_extra --max-conns 1024 $SYNACK_ARGS >"$SRVO" 2>"$SRVE" &
     SP=$!
     PIDS="$PIDS $SP"
@@ -333,7 +334,7 @@ bulk_up() {
         ip netns exec "$S" timeout 150 $ON0 "$BK" take 10.77.90.1 5001 "$SHM/up.out" >"$TMP/take.err" 2>&1 &
     else
         # shellcheck disable=SC2046,SC2086
-        ip netns exec "$S" timeout --foreground -k 5 150 $ON0 "$SYNACK" connect $(link_args "$1") \
+        ip netns exec "$S" timeout --foreground -k 30 150 $ON0 "$SYNACK" connect $(link_args "$1") \
             --to 10.77.90.1:5001 $SYNACK_ARGS >"$SHM/up.out" 2>"$TMP/take.err" </dev/null &
         echo "synack connect $(link_args "$1") --to 10.77.90.1:5001${SYNACK_ARGS:+ $SYNACK_ARGS} </dev/null >FILE" >>"$TMP/cmds.$1"
     fi
