@@ -262,42 +262,8 @@ softnet_delta() {
         { printf "%scpu%d processed %d dropped %d", (n++ ? ", " : ""), $1, $2 - p[$1], $3 - d[$1] }
         END { print "" }' "$1" "$2"
 }
-# Someone else's work on these 2 CPUs disturbs the figures. foreign_snap FILE: "pid live reaped"
-# (clock ticks) of every process that is not of this run (ours carry SYNACK_FB=<pid> in their
-# environment) and not a kernel thread: live = utime + stime, reaped = cutime + cstime (children
-# that ended meanwhile). foreign_delta A B: "LIVE REAPED" CPU-seconds between the snapshots.
-foreign_snap() {
-    grep -l -a "SYNACK_FB=$$" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 >"$1.ours"
-    cat /proc/[0-9]*/stat 2>/dev/null | awk -v ours="$1.ours" '
-        BEGIN { while ((getline l < ours) > 0) o[l] = 1 }
-        { pid = $1; sub(/^.*\) /, ""); split($0, f, " ")
-          # f[1] is field 3 (state): flags is field 9 = f[7], utime..cstime fields 14-17 = f[12..15]
-          if (int(f[7] / 2097152) % 2 || (pid in o)) next
-          print pid, f[12] + f[13], f[14] + f[15] }' >"$1"
-}
-foreign_delta() {
-    # reaped: what the survivors' reaped children added, less what those that ended meanwhile
-    # had used before A (their time after A is the part that belongs to the window)
-    awk -v hz="$(getconf CLK_TCK)" 'FNR == NR { a[$1] = $2; r[$1] = $3; next }
-        { seen[$1] = 1; l = ($1 in a) ? $2 - a[$1] : $2; c = ($1 in r) ? $3 - r[$1] : $3
-          if (l > 0) tl += l; if (c > 0) tc += c }
-        END { for (p in a) if (!(p in seen)) tc -= a[p] + r[p]
-              if (tc < 0) tc = 0
-              printf "%.2f %.2f\n", tl / hz, tc / hz }' "$1" "$2"
-}
-# busy LIVE REAPED LIMIT: true when the others used more than LIMIT CPU-seconds
-busy() { awk -v l="$1" -v r="$2" -v m="$3" 'BEGIN { exit !(l + r > m) }'; }
-# wait_quiet: up to QUIET_WAIT seconds, until the others use less than 2% of a CPU for 1 s
-wait_quiet() {
-    _w=0
-    while [ $_w -lt "$QUIET_WAIT" ]; do
-        foreign_snap "$TMP/q0"; sleep 1; foreign_snap "$TMP/q1"
-        # shellcheck disable=SC2046
-        busy $(foreign_delta "$TMP/q0" "$TMP/q1") 0.02 || return 0
-        _w=$((_w + 1))
-    done
-    return 1
-}
+BENCH_TAG=SYNACK_FB
+. "$(dirname "$0")/quiet.inc"
 nst() { NSTAT_HISTORY=$TMP/nstat.hist ip netns exec "$1" nstat -asz 2>/dev/null; }
 died() { nst "$C" >"$TMP/n"; echo $(( $(field "$TMP/n" IpInAddrErrors) + $(field "$TMP/n" IpExtInNoRoutes) )); }
 
